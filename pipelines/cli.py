@@ -1,0 +1,136 @@
+"""The `refinery` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from schemas.config import ConfigError, PipelineConfig, dump_config, load_config
+
+app = typer.Typer(
+    help="refinery: curate web text and instruction data for LLM training.\n\n"
+    "Start with `refinery curate configs/sample.yaml`; every config key can be overridden with --set.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+config_app = typer.Typer(help="Inspect configs.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+console = Console(stderr=True)
+
+ConfigArg = Annotated[
+    Path | None,
+    typer.Argument(help="YAML config (see configs/). Omitted: built-in defaults.", show_default=False),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a config key, value read as YAML: --set language.languages=[en,zh] "
+        "--set quality.enabled=false. Repeatable; applied after the file.",
+        show_default=False,
+    ),
+]
+
+
+def _load(config: Path | None, sets: list[str] | None, extra: list[str]) -> PipelineConfig:
+    try:
+        return load_config(config, [*extra, *(sets or [])])
+    except ConfigError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def curate(
+    config: ConfigArg = None,
+    input: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            "-i",
+            help="Input file or folder (JSONL, Parquet, WARC/WET/ARC, .html; or a dataset with "
+            "--set input.format=hf). Repeatable; replaces input.paths.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Output folder; replaces output.dir.", show_default=False),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Tasks run in parallel; replaces executor.workers.")
+    ] = None,
+    tasks: Annotated[
+        int | None,
+        typer.Option("--tasks", "-t", help="Shards the input is split into; replaces executor.tasks."),
+    ] = None,
+    sets: SetOpt = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar per running task.")] = True,
+) -> None:
+    """Curate documents: ingest -> HTML extraction -> language ID -> quality rules -> token count -> Parquet.
+
+    Kept documents go to OUTPUT/data/*.parquet, removed ones to OUTPUT/rejected/*.parquet (with stage and reason),
+    unreadable input to OUTPUT/errors/*.jsonl, and the counts to OUTPUT/manifest.json. Rerunning the same
+    command skips tasks that already completed.
+    """
+    extra: list[str] = []
+    if input:
+        extra.append(f"input.paths={json.dumps(input)}")  # JSON is valid YAML and quotes any path
+    if output:
+        extra.append(f"output.dir={json.dumps(output)}")
+    if workers:
+        extra.append(f"executor.workers={workers}")
+    if tasks:
+        extra.append(f"executor.tasks={tasks}")
+    cfg = _load(config, sets, extra)
+
+    from pipelines.run import run_curate
+
+    try:
+        manifest = run_curate(cfg, progress=progress)
+    except (ValueError, FileNotFoundError) as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from None
+    print_summary(manifest, cfg.output.dir)
+    if not manifest["accounted"]:
+        console.print("[red]accounting mismatch: input != kept + rejected + errors; see manifest.json[/red]")
+        raise typer.Exit(1)
+
+
+def print_summary(manifest: dict[str, Any], output_dir: str) -> None:
+    table = Table(title="refinery curate", show_header=True, header_style="bold")
+    table.add_column("outcome")
+    table.add_column("stage")
+    table.add_column("reason")
+    table.add_column("records", justify="right")
+    table.add_row("input", "", "", f"{manifest['input_records']:,}")
+    table.add_row("[green]kept[/green]", "", "", f"{manifest['kept_records']:,}")
+    for stage, reasons in manifest["rejected"].items():
+        for reason, count in reasons.items():
+            table.add_row("[yellow]rejected[/yellow]", stage, reason, f"{count:,}")
+    table.add_row("[red]errors[/red]", "", "", f"{manifest['error_records']:,}")
+    console.print(table)
+    seconds = ", ".join(f"{stage} {sec:.1f}s" for stage, sec in manifest["stage_seconds"].items())
+    languages = ", ".join(f"{lang} {n}" for lang, n in list(manifest["kept_languages"].items())[:8])
+    console.print(f"kept tokens: {manifest['kept_tokens']:,}   languages: {languages or '-'}")
+    console.print(f"stage time: {seconds}   wall: {manifest['wall_seconds']:.1f}s")
+    out = Path(output_dir)
+    console.print(
+        f"results: {out / 'data'}  rejected: {out / 'rejected'}  errors: {out / 'errors'}\n"
+        f"manifest: {out / 'manifest.json'}"
+    )
+
+
+@config_app.command("show")
+def config_show(config: ConfigArg = None, sets: SetOpt = None) -> None:
+    """Print the effective config (file + --set overrides + defaults) as YAML."""
+    typer.echo(dump_config(_load(config, sets, [])), nl=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,106 @@
+"""OUTPUT/manifest.json: what went in, what came out, where the rest went, and how long each stage took.
+
+Counts of kept, rejected and error records are read back from the files themselves (Parquet footers and the
+stage/reason columns, error JSONL lines), not from counters, so the manifest describes what is on disk. Input
+counts and stage timings come from datatrove's per-task stats, which survive reruns that skip finished tasks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.build import Stage
+
+
+def _parquet_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith("."))
+
+
+def _count_kept(output: Path) -> tuple[int, int, Counter]:
+    rows = tokens = 0
+    languages: Counter = Counter()
+    for path in _parquet_files(output / "data"):
+        table = pq.read_table(path, columns=["token_count", "language"])
+        rows += table.num_rows
+        tokens += int(pc.sum(table["token_count"]).as_py() or 0)
+        languages.update(lang or "unlabelled" for lang in table["language"].to_pylist())
+    return rows, tokens, languages
+
+
+def _count_rejected(output: Path) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for path in _parquet_files(output / "rejected"):
+        table = pq.read_table(path, columns=["stage", "reason"])
+        for stage, reason in zip(table["stage"].to_pylist(), table["reason"].to_pylist(), strict=True):
+            counts[stage][reason] += 1
+    return {stage: dict(reasons.most_common()) for stage, reasons in counts.items()}
+
+
+def _count_errors(output: Path) -> tuple[int, dict[str, int]]:
+    total = 0
+    by_file: Counter = Counter()
+    for path in sorted((output / "errors").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            total += entry["records"]
+            by_file[entry["file"]] += entry["records"]
+    return total, dict(by_file)
+
+
+def _merged_task_stats(output: Path) -> list[dict[str, Any]]:
+    """datatrove writes logs/stats/{rank}.json per finished task: a list with one entry per step."""
+    merged: list[dict[str, Any]] = []
+    for path in sorted((output / "logs" / "stats").glob("*.json")):
+        for index, step in enumerate(json.loads(path.read_text())):
+            if index == len(merged):
+                merged.append({"time": 0.0, "stats": Counter()})
+            timing = step.get("time_stats")
+            merged[index]["time"] += timing.get("total", 0.0) if isinstance(timing, dict) else 0.0  # 0: never timed
+            for key, value in step.get("stats", {}).items():
+                merged[index]["stats"][key] += value.get("total", 0) if isinstance(value, dict) else value
+    return merged
+
+
+def build_manifest(output_dir: str | Path, stages: list[Stage], wall_seconds: float, config: dict) -> dict[str, Any]:
+    output = Path(output_dir)
+    kept, kept_tokens, languages = _count_kept(output)
+    rejected = _count_rejected(output)
+    rejected_total = sum(sum(reasons.values()) for reasons in rejected.values())
+    errors, errors_by_file = _count_errors(output)
+    steps = _merged_task_stats(output)
+    reader = steps[0]["stats"] if steps else Counter()
+    input_records = int(reader.get("input_records", 0))
+    non_documents = {
+        key.removeprefix("non_document_"): int(value)
+        for key, value in sorted(reader.items())
+        if key.startswith("non_document_")
+    }
+    return {
+        "input_records": input_records,
+        "kept_records": kept,
+        "rejected_records": rejected_total,
+        "error_records": errors,
+        "accounted": input_records == kept + rejected_total + errors,
+        "kept_tokens": kept_tokens,
+        "rejected": rejected,
+        "errors_by_file": errors_by_file,
+        "kept_languages": dict(languages.most_common()),
+        "non_document_records": non_documents,
+        "stage_seconds": {stage.name: round(step["time"], 3) for stage, step in zip(stages, steps, strict=False)},
+        "wall_seconds": round(wall_seconds, 3),
+        "config": config,
+    }
+
+
+def write_manifest(output_dir: str | Path, manifest: dict[str, Any]) -> Path:
+    path = Path(output_dir) / "manifest.json"
+    tmp = path.with_name(".manifest.json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
