@@ -21,9 +21,20 @@ def load_config_task(config_path: str | None, overrides: list[str]) -> PipelineC
     return load_config(config_path, overrides)
 
 
+def _is_transient(task, task_run, state) -> bool:
+    """Retry crashes and I/O hiccups, not mistakes: a missing input or a bad value fails the same way again."""
+    try:
+        state.result()
+    except (ValueError, FileNotFoundError):
+        return False
+    except Exception:
+        return True
+    return False
+
+
 # Retries cover transient failures (a flaky network filesystem, a killed worker): completed tasks are skipped
 # on the retry through datatrove's completion markers, so a retry only redoes what did not finish.
-@task(name="run-pipeline", retries=2, retry_delay_seconds=10)
+@task(name="run-pipeline", retries=2, retry_delay_seconds=10, retry_condition_fn=_is_transient)
 def run_pipeline_task(config: PipelineConfig) -> dict[str, Any]:
     return run_curate(config)
 

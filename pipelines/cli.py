@@ -122,7 +122,7 @@ def print_summary(manifest: dict[str, Any], output_dir: str) -> None:
     out = Path(output_dir)
     console.print(
         f"results: {out / 'data'}  rejected: {out / 'rejected'}  errors: {out / 'errors'}\n"
-        f"manifest: {out / 'manifest.json'}"
+        f"manifest: {out / 'manifest.json'}  summary: {out / 'summary.md'}"
     )
 
 

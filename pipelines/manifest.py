@@ -92,6 +92,7 @@ def build_manifest(output_dir: str | Path, stages: list[Stage], wall_seconds: fl
         "errors_by_file": errors_by_file,
         "kept_languages": dict(languages.most_common()),
         "non_document_records": non_documents,
+        "unrecognised_input_files": int(reader.get("unrecognised_files", 0)),
         "stage_seconds": {stage.name: round(step["time"], 3) for stage, step in zip(stages, steps, strict=False)},
         "wall_seconds": round(wall_seconds, 3),
         "config": config,

@@ -15,6 +15,7 @@ from loguru import logger
 
 from pipelines.build import build_stages
 from pipelines.manifest import build_manifest, write_manifest
+from pipelines.summary import manifest_markdown
 from schemas.config import PipelineConfig
 
 
@@ -70,4 +71,6 @@ def run_curate(config: PipelineConfig, progress: bool = False) -> dict[str, Any]
     executor.run()
     manifest = build_manifest(config.output.dir, stages, time.monotonic() - started, config.model_dump(mode="json"))
     write_manifest(config.output.dir, manifest)
+    summary = Path(config.output.dir) / "summary.md"
+    summary.write_text(manifest_markdown(manifest, config.output.dir), encoding="utf-8")
     return manifest

@@ -53,6 +53,7 @@ def test_every_record_is_accounted_for(warc_run):
     # 16 + 29 + 23 + 3 + 3 + 1 + 1 + 1 documents in the archives named in test_ingest, plus dolma, pywb, ukwa...
     assert manifest["input_records"] == 176
     assert manifest["non_document_records"]["request"] > 0
+    assert manifest["unrecognised_input_files"] == 2  # a WAT file and a LICENSE: reported, not read
     assert manifest["kept_tokens"] == sum(kept["token_count"].to_pylist()) > 0
     assert set(manifest["stage_seconds"]) == {"ingest", "extract", "language", "quality", "tokens", "write"}
 
@@ -209,6 +210,7 @@ def test_cli_curate_prints_summary_and_writes_manifest(shared_data: Path, tmp_pa
     assert "language_not_allowed" in manifest["rejected"]["language"]
     assert set(manifest["kept_languages"]) == {"en"}
     assert "manifest.json" in result.output and "kept" in result.output
+    assert "every record accounted for: **yes**" in (tmp_path / "summary.md").read_text()
 
 
 def test_cli_reports_missing_input(tmp_path: Path):

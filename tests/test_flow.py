@@ -55,3 +55,12 @@ def test_flow_config_task_rejects_bad_config_without_a_server(tmp_path: Path):
 
     with pytest.raises(ConfigError, match="executor.tasks"):
         load_config_task.fn(None, ["executor.tasks=0"])
+
+
+def test_missing_input_fails_the_flow_without_retrying(prefect_harness, tmp_path: Path):
+    from flows.curate import curate
+
+    state = curate(input_paths=[str(tmp_path / "missing")], output_dir=str(tmp_path / "out"), return_state=True)
+    assert state.is_failed()
+    with pytest.raises(FileNotFoundError, match="input path does not exist"):
+        state.result()

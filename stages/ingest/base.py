@@ -120,7 +120,9 @@ class IngestReader(PipelineStep):
                 if posixpath.basename(name).startswith("."):
                     continue  # hidden files, e.g. our own in-progress temporaries
                 fmt = detect_format(name, self.config.format)
-                if fmt is not None:
+                if fmt is None:
+                    self.unrecognised.append(folder.resolve_paths(name))
+                else:
                     files.append(InputFile(folder, name, fmt))
         return files
 
@@ -135,9 +137,17 @@ class IngestReader(PipelineStep):
                 for parsed in parse_hf_dataset(name, self.config, rank, world_size):
                     yield name, parsed
             return
+        self.unrecognised: list[str] = []
         files = self.list_files()
-        if not files and rank == 0:
-            logger.warning(f"no readable input files under {self.config.paths}")
+        if rank == 0:  # every task lists the same files; report once
+            if not files:
+                logger.warning(f"no readable input files under {self.config.paths}")
+            if self.unrecognised:
+                self.stat_update("unrecognised_files", value=len(self.unrecognised))
+                logger.warning(
+                    f"skipping {len(self.unrecognised)} files of unknown type (set input.format to read them): "
+                    + ", ".join(self.unrecognised[:5])
+                )
         shard = files[rank::world_size]
         bar = tqdm(total=len(shard), unit="file", desc=f"task {rank}", position=rank, disable=not self.progress)
         with bar:
