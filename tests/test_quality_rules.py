@@ -118,6 +118,45 @@ def test_agrees_with_datatrove_on_english_web_text(english_web_docs: list[str]) 
     assert 0.2 < reasons[None] / n < 0.9
 
 
+def _benchmark_corpus(shared_data: Path) -> list[tuple[str, str]]:
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "bench/quality_bench.py"
+    spec = importlib.util.spec_from_file_location("quality_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_corpus(shared_data)
+
+
+def test_agrees_with_datatrove_on_benchmark_corpus(shared_data: Path) -> None:
+    """The benchmark's other English sources (Wikipedia, Shakespeare, dialogues, math, instructions)."""
+    import fasttext
+
+    from stages.language import resolve_model_path
+
+    web = {"web (c4, dclm, dolma, data-juicer)"}
+    candidates = [(src, text) for src, text in _benchmark_corpus(shared_data) if src not in web]
+    model = fasttext.load_model(resolve_model_path("lid176-ftz"))
+    labels, _ = model.predict([text.replace("\n", " ") for _, text in candidates], k=1)
+    english = [item for item, label in zip(candidates, labels, strict=True) if label[0] == "__label__en"]
+    sample = english[:: max(1, len(english) // 400)]
+    config = QualityConfig()
+    decisions = reasons = texts = 0
+    outcomes: Counter[str | None] = Counter()
+    for _, text in sample:
+        expected_reason, expected_text = _datatrove_verdict(text)
+        verdict = score_document(text, "en", config)
+        outcomes[expected_reason] += 1
+        decisions += (expected_reason is None) == verdict.kept
+        reasons += expected_reason == verdict.failed_rule
+        texts += expected_text == verdict.text
+    n = len(sample)
+    print(f"\nbenchmark sample: {decisions}/{n} same decisions, {reasons}/{n} same reasons; {dict(outcomes)}")
+    assert n >= 350 and {src for src, _ in sample} >= {"wikipedia", "gsm8k", "MATH", "hh-rlhf dialogues"}
+    assert decisions / n >= 0.995 and reasons == decisions == texts
+    assert outcomes[None] >= 20 and len(outcomes) >= 5
+
+
 def test_copied_datatrove_constants_match() -> None:
     from datatrove.pipeline.filters import c4_filters, gopher_quality_filter
 
@@ -277,6 +316,46 @@ def test_spam_is_rejected(text: str, lang: str, reason: str) -> None:
     assert score_document(text, lang, QualityConfig()).failed_rule == reason
     if lang == "en":
         assert _datatrove_verdict(text)[0] == reason
+
+
+ZH_NAV_BOILERPLATE = "\n".join(
+    ["首页", "新闻中心", "产品展示", "关于我们", "联系我们", "在线留言", "网站地图", "版权所有 © 2020 某某公司"] * 3
+    + ["欢迎访问我们的网站，我们为您提供优质的服务。"]
+)
+EN_NAV_BOILERPLATE = "\n".join(
+    ["Home", "News", "Products", "About us", "Contact", "Sitemap", "Copyright © 2020 Example Inc."] * 3
+    + ["Welcome to our website, we are happy to serve you with the best products."]
+)
+
+
+@pytest.mark.parametrize(("text", "lang"), [(ZH_NAV_BOILERPLATE, "zh"), (EN_NAV_BOILERPLATE, "en")])
+def test_navigation_boilerplate_is_rejected(text: str, lang: str) -> None:
+    verdict = score_document(text, lang, QualityConfig())
+    assert not verdict.kept
+    if lang == "en":
+        assert _datatrove_verdict(text)[0] == verdict.failed_rule
+
+
+def test_chinese_spam_pages_from_a_real_crawl_are_rejected(shared_data: Path) -> None:
+    """The CJK pages of resiliparse's sample WARC: gambling, adult, keyword and navigation pages."""
+    import re
+
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    from stages.html_text import extract_resiliparse
+
+    pages = []
+    with (shared_data / "warc/resiliparse/warcfile.warc.gz").open("rb") as f:
+        for record in ArchiveIterator(f, record_types=WarcRecordType.response):
+            body = record.reader.read()
+            text = extract_resiliparse(bytes_to_str(body, detect_encoding(body)))
+            if len(re.findall(r"[\u4e00-\u9fff]", text)) > 50:
+                pages.append(text)
+    verdicts = [score_document(text, "zh", QualityConfig()) for text in pages]
+    print(f"\nzh crawl pages: {Counter(v.failed_rule for v in verdicts)}")
+    assert len(pages) >= 8
+    assert not any(v.kept for v in verdicts)
 
 
 def test_chinese_without_function_words_fails_stop_word_rule() -> None:

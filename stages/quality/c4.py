@@ -35,10 +35,14 @@ def score_c4(text: str, units: TextUnits, cfg: C4Config) -> GroupResult:
         line = raw.strip()
         # Word rules look at the line before citations are removed, as datatrove does.
         words = units.line_words(line)
-        if cfg.max_word_length != -1 and any(len(w) > cfg.max_word_length for w in words):
+        if (
+            cfg.max_word_length != -1
+            and len(line) > cfg.max_word_length  # no word can be longer than its line
+            and any(len(w) > cfg.max_word_length for w in words)
+        ):
             counts["too_long_word"] += 1
             continue
-        if cfg.remove_citations:
+        if cfg.remove_citations and "[" in line:
             line = CITATION_REGEX.sub("", line)
         if cfg.filter_no_terminal_punct and (
             not line.endswith(cfg.terminal_punctuation) or line.endswith(cfg.ellipsis_endings)

@@ -5,20 +5,20 @@ from __future__ import annotations
 from schemas.quality import DATATROVE_STOP_WORDS, GopherQualityConfig
 
 from .result import GroupResult, above, below, first_failure, ratio
-from .text_units import is_symbol_word
+from .text_units import WordStats
 
 
-def score_gopher_quality(text: str, words: list[str], cfg: GopherQualityConfig) -> GroupResult:
+def score_gopher_quality(text: str, stats: WordStats, cfg: GopherQualityConfig) -> GroupResult:
+    words = stats.words
     n_words = len(words)
-    content_words = [w for w in words if not is_symbol_word(w)]
-    n_content = len(content_words)
-    mean_length = ratio(sum(len(w) for w in content_words), n_content)
+    n_content = stats.n_content
+    mean_length = ratio(stats.content_chars, n_content)
     hash_ratio = ratio(text.count("#"), n_words)
     ellipsis_ratio = ratio(text.count("...") + text.count("…"), n_words)
     lines = text.splitlines()
     bullet_ratio = ratio(sum(s.lstrip().startswith(("•", "-")) for s in lines), len(lines))
     end_ellipsis_ratio = ratio(sum(s.rstrip().endswith(("...", "…")) for s in lines), len(lines))
-    alpha_ratio = ratio(sum(any(c.isalpha() for c in w) for w in words), n_words)
+    alpha_ratio = ratio(stats.n_alpha, n_words)
     stop_words = set(DATATROVE_STOP_WORDS if cfg.stop_words is None else cfg.stop_words)
     n_stop_words = len(stop_words.intersection(words))
 

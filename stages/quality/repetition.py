@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from schemas.quality import DUP_N_GRAM_SIZES, TOP_N_GRAM_SIZES, GopherRepetitionConfig
 
+from .ngrams import NGrams
 from .result import GroupResult, above, first_failure
+
+if TYPE_CHECKING:
+    from .text_units import WordStats
 
 _PARAGRAPH_SPLIT = re.compile(r"\n{2,}")
 _LINE_SPLIT = re.compile("\n+")
@@ -27,32 +31,7 @@ def find_duplicates(items: list[str]) -> tuple[int, int]:
     return dup_items, dup_chars
 
 
-def top_n_gram_chars(words: list[str], n: int) -> int:
-    """Characters covered by the most frequent n-gram (space-joined, times its count); 0 if none."""
-    n_grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-    if not n_grams:
-        return 0
-    # Counter.most_common breaks ties by first occurrence, as datatrove relies on.
-    top, count = Counter(n_grams).most_common(1)[0]
-    return len(top) * count
-
-
-def duplicated_n_gram_chars(words: list[str], n: int) -> int:
-    """Characters in n-grams seen before, skipping past each repeat so overlaps count once."""
-    seen: set[str] = set()
-    repeated = idx = 0
-    while idx < len(words) - n + 1:
-        n_gram = "".join(words[idx : idx + n])
-        if n_gram in seen:
-            repeated += len(n_gram)
-            idx += n
-        else:
-            seen.add(n_gram)
-            idx += 1
-    return repeated
-
-
-def score_repetition(text: str, words: Callable[[], list[str]], cfg: GopherRepetitionConfig) -> GroupResult:
+def score_repetition(text: str, words: Callable[[], WordStats], cfg: GopherRepetitionConfig) -> GroupResult:
     """``words`` is called only for non-empty text; tokenizing is the expensive part."""
     if not text:
         return GroupResult({}, "empty")
@@ -62,9 +41,10 @@ def score_repetition(text: str, words: Callable[[], list[str]], cfg: GopherRepet
     # Not stripped, unlike paragraphs: leading/trailing newlines give empty "lines", as in datatrove.
     lines = _LINE_SPLIT.split(text)
     line_dups, line_dup_chars = find_duplicates(lines)
-    tokens = words()
-    top = {n: top_n_gram_chars(tokens, n) / n_chars for n in TOP_N_GRAM_SIZES}
-    dup = {n: duplicated_n_gram_chars(tokens, n) / n_chars for n in DUP_N_GRAM_SIZES}
+    stats = words()
+    n_grams = NGrams(stats.words, stats.word_ids, stats.word_lengths)
+    top = {n: n_grams.top_chars(n) / n_chars for n in TOP_N_GRAM_SIZES}
+    dup = {n: n_grams.duplicated_chars(n) / n_chars for n in DUP_N_GRAM_SIZES}
 
     signals = {
         "repetition_dup_para_frac": para_dups / len(paragraphs),

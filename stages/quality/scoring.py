@@ -12,7 +12,7 @@ from .c4 import score_c4
 from .fineweb import score_fineweb
 from .gopher import score_gopher_quality
 from .repetition import score_repetition
-from .text_units import text_units_for
+from .text_units import WordStats, text_units_for
 
 
 @dataclass(frozen=True)
@@ -41,20 +41,20 @@ def score_document(text: str, language: str | None, config: QualityConfig) -> Qu
         return QualityVerdict({}, None, text)
     units = text_units_for(language)
     # Repetition and Gopher both tokenize the original text: do it once, and only if needed.
-    words: Callable[[], list[str]] = cache(lambda: units.words(text))
+    stats: Callable[[], WordStats] = cache(lambda: units.word_stats(text))
     signals: dict[str, float] = {}
 
     if cfg.gopher_repetition.enabled:
-        result = score_repetition(text, words, cfg.gopher_repetition)
+        result = score_repetition(text, stats, cfg.gopher_repetition)
         signals.update(result.signals)
         if result.failed_rule:
             return QualityVerdict(signals, result.failed_rule, text)
     if cfg.gopher_quality.enabled:
-        result = score_gopher_quality(text, words(), cfg.gopher_quality)
+        result = score_gopher_quality(text, stats(), cfg.gopher_quality)
         signals.update(result.signals)
         if result.failed_rule:
             return QualityVerdict(signals, result.failed_rule, text)
-    edited, edited_words = text, words
+    edited, edited_words = text, lambda: stats().words
     if cfg.c4.enabled:
         result = score_c4(text, units, cfg.c4)
         signals.update(result.signals)

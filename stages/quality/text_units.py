@@ -22,12 +22,15 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain
 from types import ModuleType
 
 from datatrove.utils.text import PUNCTUATION_SET
 from datatrove.utils.word_tokenizers import SpaCyTokenizer, WordTokenizer, load_word_tokenizer
 
 from schemas.quality import normalize_language
+
+from .spacy_chunks import ChunkTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,27 @@ def _sentence_parts(text: str, ends: list[int]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class WordStats:
+    """A text's words and the per-word counts Gopher's quality rules use."""
+
+    words: list[str]
+    #: Words with a character outside PUNCTUATION_SET (datatrove's non-symbol words), and their characters.
+    n_content: int
+    content_chars: int
+    #: Words with an alphabetic character.
+    n_alpha: int
+    #: Per word: an id equal for equal words, and the length; None when not at hand (see NGrams).
+    word_ids: list[int] | None = None
+    word_lengths: list[int] | None = None
+
+    @classmethod
+    def of(cls, words: list[str]) -> WordStats:
+        content = [w for w in words if not is_symbol_word(w)]
+        n_alpha = sum(any(c.isalpha() for c in w) for w in words)
+        return cls(words, len(content), sum(len(w) for w in content), n_alpha)
+
+
+@dataclass(frozen=True)
 class LineAnalysis:
     #: Sentences per line, counted like datatrove's ``len(split_into_sentences(line))``.
     sentence_counts: list[int]
@@ -82,6 +106,9 @@ class TextUnits(ABC):
     @abstractmethod
     def words(self, text: str) -> list[str]:
         """Word tokens including punctuation tokens, whitespace removed (datatrove's word_tokenize)."""
+
+    def word_stats(self, text: str) -> WordStats:
+        return WordStats.of(self.words(text))
 
     @abstractmethod
     def sentence_ends(self, text: str) -> list[int]:
@@ -121,16 +148,75 @@ class DatatroveUnits(TextUnits):
             return super().analyze_lines(lines)
 
 
+class CachedSpacyUnits(DatatroveUnits):
+    """datatrove's spaCy tokenizer, computed per whitespace chunk and cached (see ``spacy_chunks``).
+
+    Falls back to datatrove's own calls if spaCy fails on a text (datatrove retries some of those with the
+    text altered, e.g. without "IS_ALPHA").
+    """
+
+    def __init__(self, tokenizer: SpaCyTokenizer, chunks: ChunkTokenizer) -> None:
+        super().__init__(tokenizer)  # datatrove's pipeline loads only if a fallback needs it
+        self.chunks = chunks
+
+    def words(self, text: str) -> list[str]:
+        try:
+            return self.chunks.words(text)
+        except Exception:
+            return super().words(text)
+
+    def word_stats(self, text: str) -> WordStats:
+        try:
+            entries = self.chunks.lookup(text.split())
+        except Exception:
+            return WordStats.of(super().words(text))
+        if not entries:
+            return WordStats([], 0, 0, 0, [], [])
+        tokens, ids, lengths, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
+        return WordStats(
+            list(chain.from_iterable(tokens)),
+            n_content=sum(n_content),
+            content_chars=sum(content_chars),
+            n_alpha=sum(n_alpha),
+            word_ids=list(chain.from_iterable(ids)),
+            word_lengths=list(chain.from_iterable(lengths)),
+        )
+
+    def analyze_lines(self, lines: list[str]) -> LineAnalysis:
+        try:
+            return LineAnalysis(*self.chunks.analyze_lines(lines))
+        except Exception:
+            return super().analyze_lines(lines)
+
+
 class _CJKSentences(TextUnits):
     def sentence_ends(self, text: str) -> list[int]:
         return [m.end() for m in _CJK_SENTENCE_END.finditer(text)]
 
 
 class ChineseUnits(_CJKSentences):
+    """jieba words. jieba never joins across whitespace, so a text's words are its lines' words: they are
+    memoised per line, and C4's per-line rules and FineWeb (on C4's output) reuse the document's."""
+
     space_delimited = False
 
+    def __init__(self, max_cache: int = 20_000) -> None:
+        self.max_cache = max_cache
+        self._lines: dict[str, tuple[str, ...]] = {}
+
     def words(self, text: str) -> list[str]:
-        return _strip_tokens(_jieba().lcut(text))
+        words: list[str] = []
+        for line in text.split("\n"):
+            words += self._line_words(line)
+        return words
+
+    def _line_words(self, line: str) -> tuple[str, ...]:
+        cached = self._lines.get(line)
+        if cached is None:
+            if len(self._lines) >= self.max_cache:
+                self._lines.clear()
+            cached = self._lines[line] = tuple(_strip_tokens(_jieba().lcut(line)))
+        return cached
 
 
 class JapaneseUnits(_CJKSentences):
@@ -142,7 +228,7 @@ class JapaneseUnits(_CJKSentences):
 
 class KoreanUnits(_CJKSentences):
     def words(self, text: str) -> list[str]:
-        return _multilingual_tokenizer().word_tokenize(text)
+        return _spacy_units("xx").words(text)
 
 
 def _spacy_analyze_lines(tokenizer: SpaCyTokenizer, lines: list[str]) -> LineAnalysis:
@@ -173,11 +259,6 @@ def _jieba() -> ModuleType:
     return jieba
 
 
-@lru_cache(maxsize=1)
-def _multilingual_tokenizer() -> WordTokenizer:
-    return SpaCyTokenizer("xx")
-
-
 _CJK_UNITS: dict[str, type[TextUnits]] = {"zh": ChineseUnits, "ja": JapaneseUnits, "ko": KoreanUnits}
 
 
@@ -191,10 +272,25 @@ def text_units_for(language: str | None) -> TextUnits:
     for key in dict.fromkeys((language or DEFAULT_LANGUAGE, *keys)):
         try:
             tokenizer = load_word_tokenizer(key)
-            tokenizer.word_tokenize("probe")  # some tokenizers only find their missing packages on first use
+            if isinstance(tokenizer, SpaCyTokenizer) and tokenizer.config is None:
+                units = _spacy_units(tokenizer.language)
+            else:
+                units = DatatroveUnits(tokenizer)
+            units.words("probe")  # some tokenizers only find their missing packages on first use
         except (ValueError, ImportError, OSError):
             continue
-        return DatatroveUnits(tokenizer)
+        return units
     # Unknown code, or its tokenizer's package is missing: split on spaces and punctuation.
     logger.warning("no word tokenizer for language %r, using spaCy's multilingual tokenizer", language)
-    return DatatroveUnits(_multilingual_tokenizer())
+    return _spacy_units("xx")
+
+
+@cache
+def _spacy_units(language: str) -> TextUnits:
+    """spaCy ``blank(language)`` words, through the chunk cache when its tokenizer is the standard one."""
+    from spacy.tokenizer import Tokenizer
+
+    chunks = ChunkTokenizer(language)
+    if type(chunks.nlp.tokenizer) is Tokenizer:
+        return CachedSpacyUnits(SpaCyTokenizer(language), chunks)
+    return DatatroveUnits(SpaCyTokenizer(language))

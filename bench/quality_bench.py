@@ -1,0 +1,402 @@
+"""Benchmark language ID + heuristic quality rules: datatrove's filters vs refinery's stages, same documents.
+
+datatrove side: ``LanguageFilter`` -> ``GopherRepetitionFilter`` -> ``GopherQualityFilter`` ->
+``C4QualityFilter(filter_no_terminal_punct=False)`` -> ``FineWebQualityFilter`` (FineWeb's order and settings).
+refinery side: ``LanguageTagger`` -> ``QualityFilter`` with the default ``QualityConfig``, as the curate flow
+builds them. Both read the same local fastText model (datatrove's ``FT176LID.MODEL_URL`` is pointed at it) and
+both run as the datatrove steps' ``run`` generators chained, each side in its own process pinned to one core,
+so the peak RSS is per side. Dropped documents are recorded instead of written.
+
+The documents (``build_corpus``) are real text from ``<data>`` (``--data``, else ``$REFINERY_SHARED_DATA``,
+else ``../shared/data``); every document is distinct, so no side profits from repeats.
+
+    .venv/bin/python bench/quality_bench.py                    # print the tables
+    .venv/bin/python bench/quality_bench.py --write-results    # also update bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a script: make `stages` importable without an install
+    sys.path.insert(0, str(REPO_ROOT))
+
+RESULTS_PATH = REPO_ROOT / "bench" / "RESULTS.md"
+SECTION_TITLE = "## Quality and language ID"
+SENTENCES = Path("langid/lingua/language-testdata/sentences")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+# --------------------------------------------------------------------------------------------- data
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("REFINERY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        yield from (json.loads(line) for line in f if line.strip())
+
+
+def _groups(items: list[str], size: int, sep: str) -> list[str]:
+    return [sep.join(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def build_corpus(data: Path) -> list[tuple[str, str]]:
+    """(source, text) pairs, all texts distinct; see ``SOURCES`` in the results for the mix."""
+    docs: list[tuple[str, str]] = []
+    quality = data / "quality"
+    web = [quality / "llama-factory/c4_demo.jsonl", quality / "dclm/majority_data.jsonl"]
+    web += [quality / "dclm/agreement_data.jsonl", *sorted((quality / "dolma").glob("*.jsonl"))]
+    web += sorted((quality / "data-juicer").glob("*.jsonl"))
+    docs += [("web (c4, dclm, dolma, data-juicer)", r["text"]) for path in web for r in _jsonl(path)]
+    # Wikipedia articles (one per line) cut into ~2.5 KB documents of 4-sentence lines.
+    for article in (data / "dedup/llama-factory/wiki_demo.txt").read_text(encoding="utf-8").splitlines():
+        lines = _groups(_SENTENCE_END.split(article.strip()), 4, " ")
+        docs += [("wikipedia", "\n".join(lines[i : i + 6])) for i in range(0, len(lines), 6)]
+    plays = (data / "dedup/tinyshakespeare/input.txt").read_text(encoding="utf-8").split("\n\n")
+    docs += [("shakespeare", text) for text in _groups(plays, 12, "\n\n")]
+    dialogues = _jsonl(data / "sft/hh-rlhf/harmless-base/test.jsonl.gz")
+    docs += [("hh-rlhf dialogues", r["chosen"].strip()) for r in dialogues]
+    for split in ("train", "test"):
+        docs += [("gsm8k", f"{r['question']}\n\n{r['answer']}") for r in _jsonl(data / f"eval/gsm8k/{split}.jsonl")]
+    docs += [("MATH", f"{r['problem']}\n\n{r['solution']}") for r in _jsonl(data / "eval/math/test.jsonl")]
+    for lang in ("en", "zh"):
+        records = json.loads((data / f"sft/llama-factory/alpaca_{lang}_demo.json").read_text(encoding="utf-8"))
+        answers = [f"{r['instruction']}\n{r['output']}" for r in records]
+        docs += [(f"alpaca {lang}", text) for text in _groups(answers, 3, "\n\n")]
+    # lingua's Leipzig sentences, 10 per document, every language it has (zh included).
+    for path in sorted((data / SENTENCES).glob("*.txt")):
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        docs += [("lingua sentences (75 languages)", text) for text in _groups(lines, 10, "\n")]
+    seen: set[str] = set()
+    unique = []
+    for source, text in docs:
+        if text.strip() and text not in seen:
+            seen.add(text)
+            unique.append((source, text))
+    return unique
+
+
+def select(corpus: list[tuple[str, str]], limit: int | None) -> list[tuple[str, str]]:
+    """An evenly spread subset of ``limit`` documents (all sources), or everything."""
+    if not limit or limit >= len(corpus):
+        return corpus
+    return corpus[:: len(corpus) // limit][:limit]
+
+
+# --------------------------------------------------------------------------------------------- sides
+
+
+class _Recorder:
+    """Stands in for a filter's exclusion writer: remembers why each document was dropped."""
+
+    def __init__(self, stage: str, drops: dict[str, tuple[str, str | None]]) -> None:
+        self.stage, self.drops = stage, drops
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def write(self, doc, rank: int = 0) -> None:
+        self.drops[doc.id] = (self.stage, doc.metadata.get("filter_reason"))
+
+
+def _steps(side: str, model_path: str, languages: list[str] | None, threshold: float, tmp: str) -> list:
+    if side == "datatrove":
+        from datatrove.pipeline.filters import (
+            C4QualityFilter,
+            FineWebQualityFilter,
+            GopherQualityFilter,
+            GopherRepetitionFilter,
+            LanguageFilter,
+        )
+        from datatrove.utils.lid import FT176LID
+
+        FT176LID.MODEL_URL = model_path  # a local path: datatrove copies it into its cache, no download
+        return [
+            ("language", LanguageFilter(languages=languages, language_threshold=threshold)),
+            ("quality", GopherRepetitionFilter()),
+            ("quality", GopherQualityFilter()),
+            ("quality", C4QualityFilter(filter_no_terminal_punct=False)),
+            ("quality", FineWebQualityFilter()),
+        ]
+    from schemas.quality import QualityConfig
+    from stages.language import LanguageTagger
+    from stages.quality.step import QualityFilter
+
+    return [
+        ("language", LanguageTagger(tmp, model=model_path, languages=languages, threshold=threshold)),
+        ("quality", QualityFilter(tmp, QualityConfig())),
+    ]
+
+
+def _load_language_resources(side: str, corpus: list[tuple[str, str]], model_path: str) -> tuple[float, int]:
+    """Load refinery's per-language tokenizers (spaCy per language, jieba) before timing, as a long run has
+    them loaded once; returns the CPU seconds it took. datatrove's filters use English for every document, which
+    the warm-up already loaded. No document text is tokenized, so no cache is warmed."""
+    if side != "refinery":
+        return 0.0, 0
+    from stages.language import LocalFastTextLID
+    from stages.quality.text_units import text_units_for
+
+    languages = {top[0] for top in LocalFastTextLID(model_path).predict_top([text for _, text in corpus]) if top}
+    start = time.process_time()
+    for language in sorted(languages):
+        text_units_for(language).words("warm up")
+    return time.process_time() - start, len(languages)
+
+
+def run_side(side: str, data: Path, model_path: str, languages: list[str] | None, threshold: float, limit: int | None):
+    from datatrove.data import Document
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    corpus = select(build_corpus(data), limit)
+    drops: dict[str, tuple[str, str | None]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        steps = _steps(side, model_path, languages, threshold, tmp)
+        for stage, step in steps:
+            step.exclusion_writer = _Recorder(stage, drops)
+
+        def chain(items: list[tuple[str, str]]) -> list:
+            docs: Iterator = (Document(text=text, id=doc_id) for doc_id, text in items)
+            for _, step in steps:
+                docs = step.run(docs)
+            return list(docs)
+
+        # Warm-up (model and tokenizer loading) on text outside the corpus.
+        warm = "The committee met on Tuesday to discuss the budget. It agreed to publish the minutes next week."
+        chain([(f"warm-{i}", "\n".join([warm] * (i + 1))) for i in range(3)])
+        drops.clear()
+        load_seconds, n_languages = _load_language_resources(side, corpus, model_path)
+        by_source: dict[str, list[tuple[str, str]]] = {}
+        for i, (source, text) in enumerate(corpus):
+            by_source.setdefault(source, []).append((str(i), text))
+        seconds: dict[str, float] = {}  # CPU seconds of this (single-threaded, one-core) process
+        wall: dict[str, float] = {}
+        kept: dict[str, dict] = {}
+        for source, items in by_source.items():
+            start, wall_start = time.process_time(), time.perf_counter()
+            out = chain(items)
+            seconds[source] = time.process_time() - start
+            wall[source] = time.perf_counter() - wall_start
+            kept.update({doc.id: {"text": doc.text} for doc in out})
+    return {
+        "side": side,
+        "n_docs": len(corpus),
+        "seconds": seconds,
+        "wall_seconds": wall,
+        "load_seconds": load_seconds,
+        "n_languages": n_languages,
+        "source_counts": {s: len(items) for s, items in by_source.items()},
+        "kept": {k: v["text"] for k, v in kept.items()},
+        "drops": drops,
+        "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# --------------------------------------------------------------------------------------------- compare
+
+
+def _language_labels(data: Path, model_path: str, limit: int | None) -> list[str]:
+    """Top fastText label of every document (what both sides' language stage predicts)."""
+    import fasttext
+
+    model = fasttext.load_model(model_path)
+    texts = [text.replace("\n", " ") for _, text in select(build_corpus(data), limit)]
+    labels, _ = model.predict(texts, k=1)
+    return [label[0].removeprefix("__label__") for label in labels]
+
+
+def _at_language(drop: tuple | None) -> bool:
+    return drop is not None and drop[0] == "language"
+
+
+def _same_reason(dt_drop: tuple, rf_drop: tuple) -> bool:
+    """Same stage, and the same reason string where datatrove gives one (its LanguageFilter gives none)."""
+    return dt_drop[0] == rf_drop[0] and (dt_drop[1] is None or dt_drop[1] == rf_drop[1])
+
+
+def compare(dt_res: dict, rf_res: dict, labels: list[str]) -> dict:
+    n = dt_res["n_docs"]
+    rows = {"all": Counter(), "en": Counter(), "other": Counter()}
+    reason_pairs: Counter = Counter()
+    for i in range(n):
+        doc_id = str(i)
+        group = "en" if labels[i] == "en" else "other"
+        dt_drop, rf_drop = (tuple(res["drops"].get(doc_id) or ()) or None for res in (dt_res, rf_res))
+        for key in ("all", group):
+            row = rows[key]
+            row["docs"] += 1
+            row["same_decision"] += (dt_drop is None) == (rf_drop is None)
+            row["dt_kept"] += dt_drop is None
+            row["rf_kept"] += rf_drop is None
+            row["same_language_decision"] += _at_language(dt_drop) == _at_language(rf_drop)
+            if dt_drop and rf_drop:
+                row["both_rejected"] += 1
+                row["same_reason"] += _same_reason(dt_drop, rf_drop)
+            if dt_drop is None and rf_drop is None:
+                row["both_kept"] += 1
+                row["same_text"] += dt_res["kept"][doc_id] == rf_res["kept"][doc_id]
+        if group == "en" and dt_drop and rf_drop and not _same_reason(dt_drop, rf_drop):
+            reason_pairs[(dt_drop, rf_drop)] += 1
+        if group == "en" and (dt_drop is None) != (rf_drop is None):
+            reason_pairs[(dt_drop, rf_drop)] += 1
+    return {"rows": rows, "mismatches": reason_pairs.most_common(10)}
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"nproc={os.cpu_count()}, CPU: {cpu}, Python {platform.python_version()}"
+
+
+def render(args, dt_res: dict, rf_res: dict, cmp: dict, model_path: str) -> str:
+    dt_s, rf_s = sum(dt_res["seconds"].values()), sum(rf_res["seconds"].values())
+    n = dt_res["n_docs"]
+    ratio = dt_s / rf_s
+    lines = [
+        SECTION_TITLE,
+        "",
+        f"- Command: `{shlex.join(['.venv/bin/python', 'bench/quality_bench.py', *sys.argv[1:]])}`",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {_machine()}; each side in its own process pinned to one core. Speeds are documents per CPU "
+        "second of that process (the machine is shared, so wall time is also shown but is noisier).",
+        f"- Versions: datatrove {version('datatrove')}, spacy {version('spacy')}, fasttext model `{model_path}` "
+        "for both sides",
+        f"- Language stage: languages={args.languages or 'all'}, threshold={args.threshold}; quality: datatrove "
+        "defaults (English) vs refinery's default `QualityConfig` (per-language thresholds)",
+        f"- Documents: {n} distinct texts from the shared data folder:",
+        "",
+        "| source | docs | datatrove docs/s | refinery docs/s | ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for source, count in dt_res["source_counts"].items():
+        a, b = count / dt_res["seconds"][source], count / rf_res["seconds"][source]
+        lines.append(f"| {source} | {count} | {a:.1f} | {b:.1f} | {b / a:.1f}x |")
+    lines += [
+        "",
+        "### Speed (language ID + Gopher repetition, Gopher quality, C4, FineWeb; one core)",
+        "",
+        "| side | CPU seconds | docs/s per core | wall seconds | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {r['side']} | {sum(r['seconds'].values()):.1f} | {n / sum(r['seconds'].values()):.1f} "
+            f"| {sum(r['wall_seconds'].values()):.1f} | {r['max_rss_mib']:.0f} |"
+            for r in (dt_res, rf_res)
+        ),
+        "",
+        f"**refinery / datatrove: {ratio:.1f}x docs/s.** One-time loading is excluded on both sides (fastText model, "
+        f"spaCy English, on the datatrove side everything it uses); refinery's loading of the tokenizers of the "
+        f"{rf_res['n_languages']} languages fastText found (spaCy per language, jieba) took "
+        f"{rf_res['load_seconds']:.1f} CPU s; counted in, refinery runs at {n / (rf_s + rf_res['load_seconds']):.1f} "
+        f"docs/s ({dt_s / (rf_s + rf_res['load_seconds']):.1f}x).",
+        "",
+        "### Decisions",
+        "",
+        "| documents (by fastText top label) | docs | same keep/drop | kept dt / rf | both rejected "
+        "| same stage+reason | both kept | same output text |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = {"all": "all", "en": "English (identical rules)", "other": "other languages (refinery's own rules)"}
+    for key, row in cmp["rows"].items():
+        if not row["docs"]:
+            continue
+        lines.append(
+            f"| {names[key]} | {row['docs']} | {row['same_decision'] / row['docs']:.2%} "
+            f"| {row['dt_kept']} / {row['rf_kept']} | {row['both_rejected']} | {row['same_reason']} "
+            f"| {row['both_kept']} | {row['same_text']} |"
+        )
+    all_row = cmp["rows"]["all"]
+    lines += [
+        "",
+        f"Language ID alone: {all_row['same_language_decision']}/{all_row['docs']} documents get the same "
+        "keep/drop decision at the language stage.",
+    ]
+    lines += ["", "English mismatches (datatrove drop, refinery drop), most common first: "]
+    lines[-1] += ", ".join(f"{a} vs {b}: {c}" for (a, b), c in cmp["mismatches"]) or "none."
+    lines += [
+        "",
+        "Non-English documents are not expected to agree: datatrove's filters apply English rules and spaCy's "
+        "English tokenizer to every language, refinery applies each language's tokenizer, stop words and "
+        "thresholds (jieba for zh, see `schemas/quality.py`). Their language ID decisions are the same stage on "
+        "both sides and are included in the 'all' row.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: $REFINERY_SHARED_DATA)")
+    parser.add_argument("--model", default="lid176-ftz", help="fastText LID model for both sides")
+    parser.add_argument("--languages", nargs="*", default=None, help="languages to keep (default: all)")
+    parser.add_argument("--threshold", type=float, default=0.65)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N documents (quick runs)")
+    parser.add_argument("--write-results", action="store_true", help="update bench/RESULTS.md")
+    parser.add_argument("--side", choices=["datatrove", "refinery"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    data = (args.data or default_data_dir()).resolve()
+    from stages.language import resolve_model_path
+
+    model_path = resolve_model_path(args.model)
+    if args.side:
+        result = run_side(args.side, data, model_path, args.languages, args.threshold, args.limit)
+        args.out.write_text(json.dumps(result), encoding="utf-8")
+        return
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for side in ("datatrove", "refinery"):
+            out = Path(tmp) / f"{side}.json"
+            cmd = [sys.executable, __file__, "--side", side, "--out", str(out), "--data", str(data)]
+            cmd += ["--model", model_path, "--threshold", str(args.threshold)]
+            cmd += ["--limit", str(args.limit)] if args.limit else []
+            cmd += ["--languages", *args.languages] if args.languages else []
+            print(f"running {side} ...", file=sys.stderr, flush=True)
+            subprocess.run(cmd, check=True)
+            results[side] = json.loads(out.read_text(encoding="utf-8"))
+    labels = _language_labels(data, model_path, args.limit)
+    cmp = compare(results["datatrove"], results["refinery"], labels)
+    section = render(args, results["datatrove"], results["refinery"], cmp, args.model)
+    print(section)
+    if args.write_results:
+        sys.path.insert(0, str(REPO_ROOT / "bench"))
+        from results_md import write_section
+
+        write_section(RESULTS_PATH, SECTION_TITLE, section)
+        print(f"wrote {RESULTS_PATH}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

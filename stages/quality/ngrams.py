@@ -1,0 +1,104 @@
+"""Gopher's n-gram repetition measures, vectorised with numpy and exact.
+
+datatrove builds every n-gram as a Python string (``" ".join`` for the most frequent n-gram, ``"".join`` for
+the duplicated ones). Here:
+
+- top n-gram: an n-gram is the tuple of its word ids (``" ".join`` of space-free tokens is injective), packed
+  into one int64, counted with ``np.unique``; ties go to the first occurrence, as ``Counter.most_common`` does.
+- duplicated n-grams: datatrove compares the *concatenated* strings, so ["ab", "c"] equals ["a", "bc"]. They
+  are substrings of the concatenated words, hashed with a polynomial rolling hash. Only positions whose hash
+  occurs more than once can ever be a repeat, so datatrove's greedy scan runs over those alone, comparing the
+  real strings; a hash collision adds a candidate but cannot change the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+_BASE = 0x100000001B3  # odd, so invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 2**64)
+_MAX_PACKED = 2**63
+
+
+class NGrams:
+    """The repetition measures of one document's words."""
+
+    def __init__(self, words: list[str], ids: list[int] | None = None, lengths: list[int] | None = None) -> None:
+        """``ids``: any ints equal exactly for equal words (e.g. from a token cache); ``lengths``: len of each."""
+        self.words = words
+        self.n_words = n = len(words)
+        if ids is None:
+            vocab: dict[str, int] = {}
+            ids = [vocab.setdefault(w, len(vocab)) for w in words]
+        # Dense ids 0..V-1 so that n of them pack into one int64.
+        unique_ids, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+        self.ids = inverse.astype(np.int64).reshape(-1)
+        self.vocab_size = len(unique_ids)
+        self.offsets = np.zeros(n + 1, dtype=np.int64)
+        lengths = lengths if lengths is not None else list(map(len, words))
+        np.cumsum(np.asarray(lengths, dtype=np.int64), out=self.offsets[1:])
+        self._prefix: tuple[np.ndarray, np.ndarray] | None = None
+
+    def top_chars(self, n: int) -> int:
+        """Characters of the most frequent n-gram joined by spaces, times its count (datatrove's
+        ``find_top_duplicate``); 0 when there is no n-gram."""
+        m = self.n_words - n + 1
+        if m <= 0:
+            return 0
+        if self.vocab_size**n >= _MAX_PACKED:  # ids no longer pack into int64: count the strings
+            top, count = Counter(" ".join(self.words[i : i + n]) for i in range(m)).most_common(1)[0]
+            return len(top) * count
+        keys = self.ids[:m].copy()
+        for k in range(1, n):
+            keys *= self.vocab_size
+            keys += self.ids[k : k + m]
+        if len(set(keys.tolist())) == m:  # all distinct: the first n-gram wins with count 1
+            first, count = 0, 1
+        else:
+            _, first_index, counts = np.unique(keys, return_index=True, return_counts=True)
+            count = int(counts.max())
+            first = int(first_index[counts == count].min())
+        return (int(self.offsets[first + n] - self.offsets[first]) + n - 1) * count
+
+    def duplicated_chars(self, n: int) -> int:
+        """Characters in n-grams seen before, skipping past each repeat (datatrove's ``find_all_duplicate``)."""
+        m = self.n_words - n + 1
+        if m <= 1:
+            return 0
+        hashes = self._substring_hashes(self.offsets[:m], self.offsets[n:])
+        if len(set(hashes.tolist())) == m:
+            return 0
+        _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+        candidates = np.flatnonzero(counts[inverse] > 1).tolist()
+        words = self.words
+        seen: set[str] = set()
+        repeated = next_free = 0
+        for i in candidates:
+            if i < next_free:  # inside the n words skipped after a repeat
+                continue
+            n_gram = "".join(words[i : i + n])
+            if n_gram in seen:
+                repeated += len(n_gram)
+                next_free = i + n
+            else:
+                seen.add(n_gram)
+        return repeated
+
+    def _substring_hashes(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Position-independent hash of text[start:end] of the concatenated words (uint64 arithmetic wraps)."""
+        if self._prefix is None:
+            codes = np.frombuffer("".join(self.words).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            powers = np.full(len(codes) + 1, _BASE, dtype=np.uint64)
+            powers[0] = 1
+            powers = np.cumprod(powers, dtype=np.uint64)
+            inverse_powers = np.full(len(codes) + 1, _BASE_INV, dtype=np.uint64)
+            inverse_powers[0] = 1
+            inverse_powers = np.cumprod(inverse_powers, dtype=np.uint64)
+            prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+            np.cumsum(codes * inverse_powers[:-1], dtype=np.uint64, out=prefix[1:])
+            self._prefix = (prefix, powers)
+        prefix, powers = self._prefix
+        # sum_j c_j B^-j over [start, end), times B^start: sum_j c_j B^(start - j), independent of start.
+        return (prefix[ends] - prefix[starts]) * powers[starts]

@@ -1,0 +1,167 @@
+"""spaCy word tokens and sentence counts, computed once per whitespace-delimited chunk and cached.
+
+spaCy's tokenizer first splits text on whitespace and then tokenizes every chunk on its own (prefixes,
+suffixes, infixes, special cases never cross a space), so the tokens of a text are the concatenation of the
+tokens of ``text.split()``. Web text repeats the same chunks ("the", "and,", "2024.") over and over, so this
+module tokenizes each distinct chunk once with the real spaCy tokenizer and keeps the result, together with
+what the rules need per chunk: the Gopher word statistics and the step of spaCy's sentencizer over the chunk's
+tokens. datatrove instead runs the full pipeline per call inside a fresh memory zone, which rebuilds every
+lexeme every time; the tokens are the same (``tests/test_quality_rules.py`` checks it token for token).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import chain
+from typing import NamedTuple
+
+from datatrove.utils.text import PUNCTUATION_SET
+
+# A whitespace run or a chunk; Python's re ``\s`` and str.split() both use str.isspace(), as spaCy does.
+_PARTS = re.compile(r"\s+|\S+")
+
+
+class Chunk(NamedTuple):
+    tokens: tuple[str, ...]
+    #: Ids of the tokens, unique per token string for as long as the cache lives (n-gram counting).
+    token_ids: tuple[int, ...]
+    token_lengths: tuple[int, ...]
+    #: Tokens with a character outside datatrove's PUNCTUATION_SET (Gopher's non-symbol words).
+    n_content: int
+    content_chars: int
+    #: Tokens with an alphabetic character.
+    n_alpha: int
+    #: spaCy sentencizer over the tokens: ``sentence_step[seen_period]`` is (breaks, seen_period after).
+    sentence_step: tuple[tuple[int, bool], tuple[int, bool]]
+
+
+def _sentencizer_step(codes: tuple[int, ...], seen_period: bool) -> tuple[int, bool]:
+    """spaCy ``Sentencizer.predict``: a token that is neither punctuation nor a sentence-final character
+    after a sentence-final character starts a new sentence. codes: 1 final char, 2 other punct, 0 other."""
+    breaks = 0
+    for code in codes:
+        if code == 1:
+            seen_period = True
+        elif code == 0 and seen_period:
+            breaks += 1
+            seen_period = False
+    return breaks, seen_period
+
+
+@lru_cache(maxsize=4096)
+def _sentence_step(codes: tuple[int, ...]) -> tuple[tuple[int, bool], tuple[int, bool]]:
+    return _sentencizer_step(codes, False), _sentencizer_step(codes, True)
+
+
+class ChunkTokenizer:
+    """Exact spaCy tokens for one language's blank pipeline, with a bounded per-chunk cache.
+
+    Args:
+        language: spaCy language code; its ``spacy.blank`` pipeline must use the standard
+            ``spacy.tokenizer.Tokenizer`` (true of the space-delimited languages).
+        max_cache: chunks kept before the cache is cleared (bounds memory on endless streams).
+    """
+
+    def __init__(self, language: str, max_cache: int = 200_000) -> None:
+        import spacy
+        from spacy.attrs import IS_PUNCT
+        from spacy.pipeline import Sentencizer
+
+        self.nlp = spacy.blank(language)
+        # Lexical attributes (shape, like_num, ...) cost most of a new lexeme and play no part in where tokens
+        # split; only is_punct is needed, for the sentencizer, and it is computed with spaCy's own function.
+        self._is_punct = self.nlp.vocab.lex_attr_getters[IS_PUNCT]
+        self.nlp.vocab.lex_attr_getters = {}
+        self.punct_chars = set(Sentencizer.default_punct_chars)  # datatrove adds the sentencizer as is
+        self.max_cache = max_cache
+        self._cache: dict[str, Chunk] = {}
+        self._token_ids: dict[str, int] = {}
+
+    def lookup(self, chunks: list[str]) -> list[Chunk]:
+        """The entry of every chunk (no whitespace inside), tokenizing the unseen ones in one spaCy call."""
+        entries = list(map(self._cache.get, chunks))
+        if None in entries:
+            missing = list(dict.fromkeys(c for c, entry in zip(chunks, entries, strict=True) if entry is None))
+            if self._cache and len(self._cache) + len(missing) > self.max_cache:
+                self._cache.clear()
+                self._token_ids.clear()
+                return self.lookup(chunks)  # every id of one document must come from the same generation
+            self._cache.update(zip(missing, self._tokenize(missing), strict=True))
+            entries = list(map(self._cache.get, chunks))
+        return entries
+
+    def _tokenize(self, chunks: list[str]) -> list[Chunk]:
+        from spacy.attrs import IDX, LENGTH
+
+        # One spaCy call for all unseen chunks, joined by single spaces (which spaCy turns into no token).
+        joined = " ".join(chunks)
+        with self.nlp.memory_zone():  # frees the new lexemes again: the vocabulary does not grow
+            spans = self.nlp.tokenizer(joined).to_array([IDX, LENGTH]).tolist()
+        token_lists: list[list[str]] = [[] for _ in chunks]
+        i, next_start = 0, len(chunks[0]) + 1
+        for start, length in spans:
+            while start >= next_start:
+                i += 1
+                next_start += len(chunks[i]) + 1
+            token_lists[i].append(joined[start : start + length])
+        return [self._chunk(tokens) for tokens in token_lists]
+
+    def _chunk(self, tokens: list[str]) -> Chunk:
+        token_ids = self._token_ids
+        punct_chars, is_punct = self.punct_chars, self._is_punct
+        # is_punct needs every character to be punctuation, so letters and digits skip the unicodedata lookups.
+        codes = tuple([1 if t in punct_chars else 0 if t.isalnum() or not is_punct(t) else 2 for t in tokens])
+        content = [t for t in tokens if not PUNCTUATION_SET.issuperset(t)]
+        return Chunk(
+            tokens=tuple(tokens),
+            token_ids=tuple([token_ids.setdefault(t, len(token_ids)) for t in tokens]),
+            token_lengths=tuple(map(len, tokens)),
+            n_content=len(content),
+            content_chars=sum(map(len, content)),
+            n_alpha=sum([t.isalpha() or any(map(str.isalpha, t)) for t in tokens]),
+            sentence_step=_sentence_step(codes),
+        )
+
+    def words(self, text: str) -> list[str]:
+        """datatrove's ``word_tokenize``: spaCy tokens without the whitespace ones."""
+        return list(chain.from_iterable([entry.tokens for entry in self.lookup(text.split())]))
+
+    def analyze_lines(self, lines: list[str]) -> tuple[list[int], list[str]]:
+        """Sentences per line (datatrove's ``len(split_into_sentences(line))``, spaCy's sentencizer) and the
+        words of the lines joined by newlines."""
+        # Lines with whitespace other than single spaces between chunks take the general path first, since
+        # its lookups may clear the cache; after the lookup below every chunk of every line is cached.
+        general = {i: self._sentence_count_general(line) for i, line in enumerate(lines) if not _is_plain(line)}
+        entries = self.lookup("\n".join(lines).split())
+        cache = self._cache
+        counts = []
+        for i, line in enumerate(lines):
+            if i in general:
+                counts.append(general[i])
+                continue
+            breaks, seen = 0, False
+            for chunk in line.split(" "):
+                b, seen = cache[chunk].sentence_step[seen]
+                breaks += b
+            counts.append(breaks + 1)  # no tokens still makes one part in datatrove's split_into_sentences
+        return counts, list(chain.from_iterable([entry.tokens for entry in entries]))
+
+    def _sentence_count_general(self, line: str) -> int:
+        parts = _PARTS.findall(line)
+        entries = iter(self.lookup([p for p in parts if not p[0].isspace()]))
+        breaks, seen = 0, False
+        for i, part in enumerate(parts):
+            if part[0].isspace():
+                # spaCy swallows one space after a token; any other whitespace is a (non-punct) token.
+                if (i == 0 or part[1:] or part[0] != " ") and seen:
+                    breaks, seen = breaks + 1, False
+                continue
+            b, seen = next(entries).sentence_step[seen]
+            breaks += b
+        return breaks + 1
+
+
+def _is_plain(line: str) -> bool:
+    """True when single spaces are the only whitespace, between chunks (so ``split(" ")`` gives the chunks)."""
+    return bool(line) and not line[0].isspace() and not line[-1].isspace() and "  " not in line and line.isprintable()
