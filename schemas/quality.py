@@ -344,7 +344,9 @@ def _builtin_language_overrides() -> dict[str, dict[str, Any]]:
     - Stop words: the English list can never match. zh/ja have free-standing function words after
       tokenization (的/了/是…, の/に/は…), present in every sample document; Korean particles and
       endings are bound to the eojeol, so no free-standing set is reliable without a morphological
-      analyzer (datatrove uses Kiwi, not installed) and the rule is off.
+      analyzer (datatrove uses Kiwi, not installed) and the rule is off. Measured: even 38 free-standing
+      function words (수, 것, 있다, 및, 등, 그리고, 때문에, ...) are present twice in only 93% of 6-sentence and
+      71% of 3-sentence Korean documents, against 100% and 98.5% for English with Gopher's 8 words.
     - Mean word length: English bounds 3..10 are ~0.6x..2x the typical 4.9. Typical values are zh 1.75
       (jieba), ja 2.6 (script runs), ko 3.3 (eojeol). jieba falls back to single characters, so a low
       mean is not a gibberish signal in zh (min off); the max still catches docs dominated by long
@@ -418,6 +420,18 @@ class QualityConfig(_Strict):
     )
     c4: C4Config = Field(default_factory=C4Config, description="C4 line rules (run third; edit the text).")
     fineweb: FineWebConfig = Field(default_factory=FineWebConfig, description="FineWeb rules (run last).")
+    classifier: str | None = Field(
+        None,
+        description="Path to a fastText quality classifier (`refinery quality train`); when set, every document "
+        "that passes the rules gets `quality_classifier_score`, the probability of good quality. null: off.",
+    )
+    classifier_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="With a classifier, reject documents scoring below this (`classifier_below_threshold`); "
+        "null only records the score.",
+    )
     builtin_language_overrides: bool = Field(
         True, description="Start from the shipped zh/ja/ko overrides; given languages merge on top of them."
     )
