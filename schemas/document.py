@@ -37,6 +37,14 @@ class CuratedDocument(BaseModel):
     metadata: dict[str, Any] = Field(
         default_factory=dict, description="Everything else the source carried (stored as a JSON string)."
     )
+    dedup_cluster_id: int | None = Field(
+        default=None,
+        description="Near-duplicate cluster: a 63-bit hash of the kept document's normalized text, the same in "
+        "every execution mode. Null when dedup did not run.",
+    )
+    dedup_cluster_size: int | None = Field(
+        default=None, description="Documents in the cluster, this one included (1: no duplicate found)."
+    )
 
 
 class RejectedDocument(CuratedDocument):
@@ -44,6 +52,9 @@ class RejectedDocument(CuratedDocument):
 
     stage: str = Field(description="Stage that removed the document: ingest, extract, language, quality, ...")
     reason: str = Field(description="Rule or condition that failed, e.g. `gopher_short_doc`, `language:fr`.")
+    duplicate_of: str | None = Field(
+        default=None, description="For stage `dedup`: the id of the kept document this one duplicates."
+    )
 
 
 class ErrorRecord(BaseModel):
@@ -73,8 +84,14 @@ _DOCUMENT_ARROW_TYPES: dict[str, pa.DataType] = {
     "quality": QUALITY_TYPE,
     "token_count": pa.int64(),
     "metadata": pa.string(),
+    "dedup_cluster_id": pa.int64(),
+    "dedup_cluster_size": pa.int64(),
 }
-_REJECTED_ARROW_TYPES = _DOCUMENT_ARROW_TYPES | {"stage": pa.string(), "reason": pa.string()}
+_REJECTED_ARROW_TYPES = _DOCUMENT_ARROW_TYPES | {
+    "stage": pa.string(),
+    "reason": pa.string(),
+    "duplicate_of": pa.string(),
+}
 _NOT_NULL = {"id", "text", "source", "stage", "reason"}
 
 

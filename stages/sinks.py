@@ -20,7 +20,16 @@ from schemas.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, ErrorRecord, enco
 from schemas.quality import QUALITY_SIGNALS
 
 # Keys of Document.metadata that are columns of their own; everything else goes into the `metadata` JSON column.
-COLUMN_KEYS = ("url", "source", "language", "language_score", "quality", "token_count")
+COLUMN_KEYS = (
+    "url",
+    "source",
+    "language",
+    "language_score",
+    "quality",
+    "token_count",
+    "dedup_cluster_id",
+    "dedup_cluster_size",
+)
 
 
 def as_folder(location: DataFolderLike | os.PathLike) -> DataFolder:
@@ -131,6 +140,8 @@ def document_row(doc: Document) -> dict[str, Any]:
         "quality": {name: quality.get(name) for name in QUALITY_SIGNALS},
         "token_count": meta.get("token_count"),
         "metadata": encode_metadata({k: v for k, v in meta.items() if k not in COLUMN_KEYS}),
+        "dedup_cluster_id": meta.get("dedup_cluster_id"),
+        "dedup_cluster_size": meta.get("dedup_cluster_size"),
     }
 
 
@@ -164,8 +175,9 @@ class RejectSink:
         reason = doc.metadata.pop("filter_reason", None) or "unspecified"
         self.reject(doc, reason, rank)
 
-    def reject(self, doc: Document, reason: str, rank: int = 0) -> None:
-        self._writer_for(rank).write(document_row(doc) | {"stage": self.stage, "reason": reason})
+    def reject(self, doc: Document, reason: str, rank: int = 0, duplicate_of: str | None = None) -> None:
+        row = document_row(doc) | {"stage": self.stage, "reason": reason, "duplicate_of": duplicate_of}
+        self._writer_for(rank).write(row)
 
     def __enter__(self) -> RejectSink:
         return self

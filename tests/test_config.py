@@ -50,7 +50,11 @@ def test_overrides_are_yaml_typed():
             "extract:\n  extractor: lynx\n",
             "extract.extractor: Input should be 'resiliparse' or 'trafilatura'",
         ),
-        ("dedup:\n  enabled: true\n", "dedup.enabled: Value error, dedup is not available"),
+        ("dedup:\n  keep: newest\n", "dedup.keep: Input should be 'first', 'longest' or 'quality'"),
+        (
+            "dedup:\n  enabled: true\nexecutor:\n  tasks: 2\n",
+            "dedup.mode=streaming needs executor.tasks=1 (got 2)",
+        ),
         ("- just\n- a list\n", "expected a mapping of sections"),
         ("input: [unclosed\n", "is not valid YAML"),
     ],
