@@ -35,7 +35,7 @@ def _is_transient(task, task_run, state) -> bool:
 # Retries cover transient failures (a flaky network filesystem, a killed worker): completed tasks are skipped
 # on the retry through datatrove's completion markers, so a retry only redoes what did not finish.
 @task(name="run-pipeline", retries=2, retry_delay_seconds=10, retry_condition_fn=_is_transient)
-def run_pipeline_task(config: PipelineConfig) -> dict[str, Any]:
+def run_pipeline_task(config: PipelineConfig) -> dict[str, Any] | None:
     return run_curate(config)
 
 
@@ -59,7 +59,7 @@ def curate(
     input_paths: list[str] | None = None,
     output_dir: str | None = None,
     overrides: list[str] | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """Curate web text into Parquet. `overrides` are `dotted.key=value` strings, as with `refinery curate --set`."""
     sets = list(overrides or [])
     if input_paths:
@@ -68,6 +68,9 @@ def curate(
         sets.append(f"output.dir={json.dumps(output_dir)}")
     config = load_config_task(config_path, sets)
     manifest = run_pipeline_task(config)
+    if manifest is None:  # Slurm: jobs submitted; `refinery report OUTPUT` writes the manifest when they finish
+        get_run_logger().info(f"submitted to Slurm; run `refinery report {config.output.dir}` when done")
+        return None
     publish_manifest_task(manifest, config.output.dir)
     get_run_logger().info(
         f"kept {manifest['kept_records']:,} of {manifest['input_records']:,} records; "
@@ -88,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="dotted.key=value")
     args = parser.parse_args(argv)
     manifest = curate(config_path=args.config, output_dir=args.output, overrides=args.overrides)
-    print_summary(manifest, manifest["config"]["output"]["dir"])
+    if manifest is not None:
+        print_summary(manifest, manifest["config"]["output"]["dir"])
 
 
 if __name__ == "__main__":

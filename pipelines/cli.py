@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.eval_cli import eval_app
+from pipelines.quality_cli import quality_app
+from pipelines.summary import format_seconds
 from schemas.config import ConfigError, PipelineConfig, dump_config, load_config
 
 app = typer.Typer(
@@ -20,6 +23,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect configs.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(eval_app, name="eval")
+app.add_typer(quality_app, name="quality")
 console = Console(stderr=True)
 
 ConfigArg = Annotated[
@@ -96,6 +101,9 @@ def curate(
     except (ValueError, FileNotFoundError) as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from None
+    if manifest is None:  # Slurm: submitted, not finished
+        console.print(f"submitted to Slurm; when the jobs finished: refinery report {cfg.output.dir}")
+        return
     print_summary(manifest, cfg.output.dir)
     if not manifest["accounted"]:
         console.print("[red]accounting mismatch: input != kept + rejected + errors; see manifest.json[/red]")
@@ -118,12 +126,30 @@ def print_summary(manifest: dict[str, Any], output_dir: str) -> None:
     seconds = ", ".join(f"{stage} {sec:.1f}s" for stage, sec in manifest["stage_seconds"].items())
     languages = ", ".join(f"{lang} {n}" for lang, n in list(manifest["kept_languages"].items())[:8])
     console.print(f"kept tokens: {manifest['kept_tokens']:,}   languages: {languages or '-'}")
-    console.print(f"stage time: {seconds}   wall: {manifest['wall_seconds']:.1f}s")
+    console.print(f"stage time: {seconds}   wall: {format_seconds(manifest['wall_seconds'])}")
     out = Path(output_dir)
     console.print(
         f"results: {out / 'data'}  rejected: {out / 'rejected'}  errors: {out / 'errors'}\n"
-        f"manifest: {out / 'manifest.json'}  summary: {out / 'summary.md'}"
+        f"manifest: {out / 'manifest.json'}  summary: {out / 'summary.md'}  report: {out / 'report.html'}"
     )
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Argument(help="Output folder of a curate run (holds config.yaml).")],
+) -> None:
+    """Rebuild manifest.json, summary.md and report.html (with plots) from an output folder's files.
+
+    Use it after a Slurm run, whose jobs finish after `refinery curate` returned, or to refresh a report.
+    """
+    config_file = output / "config.yaml"
+    if not config_file.is_file():
+        console.print(f"[red]error:[/red] {config_file} not found: is {output} the output folder of a curate run?")
+        raise typer.Exit(2)
+    cfg = _load(config_file, [f"output.dir={json.dumps(str(output))}"], [])
+    from pipelines.run import finish_run
+
+    print_summary(finish_run(cfg), cfg.output.dir)
 
 
 @config_app.command("show")
@@ -131,6 +157,13 @@ def config_show(config: ConfigArg = None, sets: SetOpt = None) -> None:
     """Print the effective config (file + --set overrides + defaults) as YAML."""
     typer.echo(dump_config(_load(config, sets, [])), nl=False)
 
+
+import pipelines.dedup_cli  # noqa: E402, F401  (registers `refinery dedup` and `dedup-index` on this app)
+from pipelines.convert_cli import convert  # noqa: E402
+from pipelines.decontam_cli import decontaminate  # noqa: E402
+
+app.command("convert")(convert)
+app.command("decontaminate")(decontaminate)
 
 if __name__ == "__main__":
     app()

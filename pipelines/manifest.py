@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.build import Stage
+from pipelines.build import Phase
 
 
 def _parquet_files(folder: Path) -> list[Path]:
@@ -53,10 +53,29 @@ def _count_errors(output: Path) -> tuple[int, dict[str, int]]:
     return total, dict(by_file)
 
 
-def _merged_task_stats(output: Path) -> list[dict[str, Any]]:
-    """datatrove writes logs/stats/{rank}.json per finished task: a list with one entry per step."""
+def quality_signal_stats(output: Path) -> dict[str, dict[str, float]]:
+    """Quartiles of every measured quality value over all scored documents, kept and rejected, so a threshold
+    can be judged (and changed) without rerunning; the counts each rule rejected are under `rejected.quality`."""
+    import polars as pl
+
+    files = [p for folder in ("data", "rejected") for p in _parquet_files(output / folder)]
+    frames = [pl.read_parquet(f, columns=["quality"]).select(pl.col("quality").struct.unnest()) for f in files]
+    if not frames:
+        return {}
+    values = pl.concat(frames, how="diagonal_relaxed")
+    stats = {}
+    for signal in values.columns:
+        column = values[signal].drop_nulls()
+        if column.len():
+            quantiles = {f"p{q}": round(float(column.quantile(q / 100, "nearest")), 4) for q in (5, 25, 50, 75, 95)}
+            stats[signal] = {"documents": column.len(), **quantiles}
+    return stats
+
+
+def _merged_task_stats(logs: Path) -> list[dict[str, Any]]:
+    """datatrove writes {logs}/stats/{rank}.json per finished task: a list with one entry per step."""
     merged: list[dict[str, Any]] = []
-    for path in sorted((output / "logs" / "stats").glob("*.json")):
+    for path in sorted((logs / "stats").glob("*.json")):
         for index, step in enumerate(json.loads(path.read_text())):
             if index == len(merged):
                 merged.append({"time": 0.0, "stats": Counter()})
@@ -67,14 +86,22 @@ def _merged_task_stats(output: Path) -> list[dict[str, Any]]:
     return merged
 
 
-def build_manifest(output_dir: str | Path, stages: list[Stage], wall_seconds: float, config: dict) -> dict[str, Any]:
+def build_manifest(
+    output_dir: str | Path, phases: list[Phase], wall_seconds: float | None, config: dict
+) -> dict[str, Any]:
     output = Path(output_dir)
     kept, kept_tokens, languages = _count_kept(output)
     rejected = _count_rejected(output)
     rejected_total = sum(sum(reasons.values()) for reasons in rejected.values())
     errors, errors_by_file = _count_errors(output)
-    steps = _merged_task_stats(output)
-    reader = steps[0]["stats"] if steps else Counter()
+    stage_seconds: dict[str, float] = {}
+    reader: Counter = Counter()
+    for number, phase in enumerate(phases):
+        steps = _merged_task_stats(output / phase.logs)
+        if number == 0 and steps:
+            reader = steps[0]["stats"]
+        for stage, step in zip(phase.stages, steps, strict=False):
+            stage_seconds[stage.name] = round(stage_seconds.get(stage.name, 0.0) + step["time"], 3)
     input_records = int(reader.get("input_records", 0))
     non_documents = {
         key.removeprefix("non_document_"): int(value)
@@ -92,9 +119,10 @@ def build_manifest(output_dir: str | Path, stages: list[Stage], wall_seconds: fl
         "errors_by_file": errors_by_file,
         "kept_languages": dict(languages.most_common()),
         "non_document_records": non_documents,
+        "quality_signals": quality_signal_stats(output),
         "unrecognised_input_files": int(reader.get("unrecognised_files", 0)),
-        "stage_seconds": {stage.name: round(step["time"], 3) for stage, step in zip(stages, steps, strict=False)},
-        "wall_seconds": round(wall_seconds, 3),
+        "stage_seconds": stage_seconds,
+        "wall_seconds": None if wall_seconds is None else round(wall_seconds, 3),  # None: rebuilt afterwards
         "config": config,
     }
 

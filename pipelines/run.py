@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import datatrove.executor.base as executor_base
-from datatrove.executor import LocalPipelineExecutor
+from datatrove.executor.base import PipelineExecutor
 from datatrove.utils import logging as datatrove_logging
 from loguru import logger
 
-from pipelines.build import build_stages
+from pipelines.build import Phase, build_phases
+from pipelines.executors import make_phase_executor
 from pipelines.manifest import build_manifest, write_manifest
+from pipelines.report import write_report
 from pipelines.summary import manifest_markdown
-from schemas.config import PipelineConfig
+from schemas.config import PipelineConfig, dump_config
 
 
 def _console_logger() -> None:
@@ -44,33 +46,50 @@ executor_base.add_task_logger = _task_logger
 datatrove_logging.setup_default_logger = _console_logger
 
 
-def make_executor(config: PipelineConfig, progress: bool = False) -> tuple[LocalPipelineExecutor, list]:
-    stages = build_stages(config, progress)
-    executor = LocalPipelineExecutor(
-        pipeline=[stage.step for stage in stages],
-        tasks=config.executor.tasks,
-        workers=min(config.executor.workers, config.executor.tasks),
-        logging_dir=str(Path(config.output.dir) / "logs"),
-        skip_completed=True,
-        # fork keeps the parent's imports (spacy, fastText) warm; forkserver would re-import them per worker
-        start_method="fork",
-    )
-    return executor, stages
+def make_executor(config: PipelineConfig, progress: bool = False) -> tuple[PipelineExecutor, list[Phase]]:
+    """The executor of the last phase (earlier phases chained through `depends=`) and the phases."""
+    phases = build_phases(config, progress)
+    executor = None
+    for phase in phases:
+        executor = make_phase_executor(
+            config.executor,
+            [stage.step for stage in phase.stages],
+            tasks=phase.tasks,
+            logging_dir=str(Path(config.output.dir) / phase.logs),
+            depends=executor,
+            job_name=f"refinery-{phase.name}",
+        )
+    return executor, phases
 
 
-def run_curate(config: PipelineConfig, progress: bool = False) -> dict[str, Any]:
-    """Run (or resume) the chain; return the manifest, also written to OUTPUT/manifest.json.
-
-    Rerunning with the same output folder skips tasks that completed, so a crashed run resumes where it stopped.
-    """
-    if not config.input.paths:
-        raise ValueError("no input: set input.paths in the config or pass --input")
-    executor, stages = make_executor(config, progress)
-    started = time.monotonic()
-    _console_logger()
-    executor.run()
-    manifest = build_manifest(config.output.dir, stages, time.monotonic() - started, config.model_dump(mode="json"))
+def finish_run(config: PipelineConfig, wall_seconds: float | None = None) -> dict[str, Any]:
+    """Manifest, summary.md and report.html for a finished output folder (also after a Slurm run)."""
+    phases = build_phases(config)
+    manifest = build_manifest(config.output.dir, phases, wall_seconds, config.model_dump(mode="json"))
     write_manifest(config.output.dir, manifest)
     summary = Path(config.output.dir) / "summary.md"
     summary.write_text(manifest_markdown(manifest, config.output.dir), encoding="utf-8")
+    write_report(config.output.dir)
     return manifest
+
+
+def run_curate(config: PipelineConfig, progress: bool = False) -> dict[str, Any] | None:
+    """Run (or resume) the chain; return the manifest, also written to OUTPUT/manifest.json.
+
+    Rerunning with the same output folder skips tasks that completed, so a crashed run resumes where it stopped.
+    On Slurm the jobs are only submitted: this returns None, and `refinery report OUTPUT` writes the manifest
+    once they finished.
+    """
+    if not config.input.paths:
+        raise ValueError("no input: set input.paths in the config or pass --input")
+    output = Path(config.output.dir)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "config.yaml").write_text(dump_config(config), encoding="utf-8")  # what `refinery report` reads
+    executor, _ = make_executor(config, progress)
+    started = time.monotonic()
+    _console_logger()
+    executor.run()
+    if config.executor.type == "slurm":
+        logger.warning(f"submitted Slurm job {executor.job_id}; run `refinery report {output}` once it finished")
+        return None
+    return finish_run(config, time.monotonic() - started)

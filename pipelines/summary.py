@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+def format_seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}s"
+
+
 def manifest_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per outcome: input, kept, each (stage, reason) of the rejections, errors."""
     rows = [
@@ -28,7 +32,7 @@ def manifest_markdown(manifest: dict[str, Any], output_dir: str) -> str:
         f"{manifest['rejected_records']:,}, errors: {manifest['error_records']:,}",
         f"- every record accounted for: **{'yes' if manifest['accounted'] else 'NO'}**",
         f"- kept tokens: **{manifest['kept_tokens']:,}**",
-        f"- wall time: {manifest['wall_seconds']:.1f}s",
+        f"- wall time: {format_seconds(manifest['wall_seconds'])}",
         "",
         "| stage | seconds | rejected |",
         "|---|---:|---:|",

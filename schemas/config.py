@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from schemas.dedup import DedupConfig
 from schemas.quality import QualityConfig
 
 InputFormat = Literal["auto", "jsonl", "parquet", "warc", "html", "hf"]
@@ -63,13 +64,33 @@ class OutputConfig(_Section):
 
 
 class ExecutorConfig(_Section):
-    type: Literal["local"] = Field(
+    type: Literal["local", "ray", "slurm"] = Field(
         default="local",
-        description="datatrove executor. Only `local` is wired into the CLI for now; the stages themselves are "
-        "plain datatrove PipelineSteps and run unchanged on SlurmPipelineExecutor and RayPipelineExecutor.",
+        description="datatrove executor: local (processes on this machine), ray (RayPipelineExecutor on the "
+        "cluster at `ray_address`), slurm (SlurmPipelineExecutor: one sbatch job array per phase).",
     )
     tasks: int = Field(default=1, gt=0, description="Shards the input is split into (by file).")
-    workers: int = Field(default=1, gt=0, description="Tasks run at the same time (processes).")
+    workers: int = Field(default=1, gt=0, description="Tasks run at the same time (processes, Ray tasks, array jobs).")
+    cpus_per_task: int = Field(default=1, gt=0, description="ray/slurm: CPUs reserved per task.")
+    mem_per_cpu_gb: float = Field(default=2.0, gt=0, description="ray/slurm: memory reserved per CPU, in GB.")
+    ray_address: str | None = Field(
+        default=None,
+        description="ray: address of a running cluster (`ray://host:10001` or `auto`); null starts a local Ray.",
+    )
+    slurm_partition: str | None = Field(default=None, description="slurm: partition to submit to (required).")
+    slurm_time: str = Field(default="24:00:00", description="slurm: time limit per job.")
+    slurm_venv: str | None = Field(
+        default=None, description="slurm: virtualenv the jobs activate; default the one running refinery."
+    )
+    slurm_sbatch_args: dict[str, str] = Field(
+        default_factory=dict, description="slurm: extra #SBATCH options, e.g. {account: my-account, qos: normal}."
+    )
+
+    @model_validator(mode="after")
+    def _slurm_needs_a_partition(self) -> ExecutorConfig:
+        if self.type == "slurm" and not self.slurm_partition:
+            raise ValueError("executor.type=slurm needs executor.slurm_partition")
+        return self
 
 
 class ExtractConfig(_Section):
@@ -98,20 +119,6 @@ class LanguageConfig(_Section):
     label_only: bool = Field(default=False, description="Only label language and score; never drop.")
 
 
-class DedupConfig(_Section):
-    enabled: bool = Field(
-        default=False,
-        description="Exact and MinHash near-duplicate removal. Not implemented yet: setting true is an error.",
-    )
-
-    @field_validator("enabled")
-    @classmethod
-    def _not_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("dedup is not available in this version; set dedup.enabled=false")
-        return value
-
-
 class TokensConfig(_Section):
     enabled: bool = Field(default=True, description="Count tokens per document.")
     tokenizer: str = Field(
@@ -130,6 +137,16 @@ class PipelineConfig(_Section):
     quality: QualityConfig = Field(default_factory=QualityConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     tokens: TokensConfig = Field(default_factory=TokensConfig)
+
+    @model_validator(mode="after")
+    def _streaming_dedup_sees_everything(self) -> PipelineConfig:
+        # A streaming dedup step only compares the documents of its own task: more tasks would miss duplicates.
+        if self.dedup.enabled and self.dedup.mode == "streaming" and self.executor.tasks > 1:
+            raise ValueError(
+                f"dedup.mode=streaming needs executor.tasks=1 (got {self.executor.tasks}): one step must see every "
+                "document; use dedup.mode=sharded to dedup across tasks"
+            )
+        return self
 
 
 class ConfigError(ValueError):
