@@ -36,6 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `stages` importable without an install
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.results_md import write_section  # noqa: E402
 from stages.html_text import DEFAULT_EXTRACTOR, EXTRACTORS  # noqa: E402
 
 BENCH_SUBDIR = Path("html") / "article-extraction-benchmark"
@@ -359,22 +360,6 @@ def build_report(
     )
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the ``## HTML extraction`` section of ``path``, keeping every other section."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION_TITLE), None)
-    if start is None:
-        head = text.rstrip("\n") + "\n\n"
-        path.write_text(head + section.rstrip("\n") + "\n", encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    before = "\n".join(lines[:start]).rstrip("\n")
-    after = "\n".join(lines[end:]).strip("\n")
-    parts = [before, section.rstrip("\n")] + ([after] if after else [])
-    path.write_text("\n\n".join(p for p in parts if p) + "\n", encoding="utf-8")
-
-
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -427,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(report)
     if args.write_results:
-        write_section(args.results, report)
+        write_section(args.results, SECTION_TITLE, report)
         print(f"wrote section {SECTION_TITLE!r} to {args.results}", file=sys.stderr)
     if decision[0] != DEFAULT_EXTRACTOR:
         print(

@@ -92,8 +92,11 @@ def curate(
         extra.append(f"executor.workers={workers}")
     if tasks:
         extra.append(f"executor.tasks={tasks}")
-    cfg = _load(config, sets, extra)
+    run_and_summarize(_load(config, sets, extra), progress)
 
+
+def run_and_summarize(cfg: PipelineConfig, progress: bool) -> None:
+    """Run the chain, print the summary; exit 2 on unusable input, 1 if any record went unaccounted."""
     from pipelines.run import run_curate
 
     try:

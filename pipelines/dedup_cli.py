@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli import SetOpt, _load, app, console, print_summary
+from pipelines.cli import SetOpt, _load, app, console, run_and_summarize
 
 # The chain `refinery dedup` runs; --set can switch any stage back on (e.g. tokens.enabled=true).
 DEDUP_ONLY = [
@@ -54,19 +54,7 @@ def dedup(
         extra.append(f"executor.tasks={tasks}")
     if workers:
         extra.append(f"executor.workers={workers}")
-    cfg = _load(config, sets, extra)
-
-    from pipelines.run import run_curate
-
-    try:
-        manifest = run_curate(cfg, progress=progress)
-    except (ValueError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
-    print_summary(manifest, cfg.output.dir)
-    if not manifest["accounted"]:
-        console.print("[red]accounting mismatch: input != kept + rejected + errors; see manifest.json[/red]")
-        raise typer.Exit(1)
+    run_and_summarize(_load(config, sets, extra), progress)
 
 
 @app.command("dedup-index")
