@@ -8,7 +8,7 @@ so a typo never silently falls back to a default.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -149,6 +149,9 @@ class PipelineConfig(_Section):
         return self
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
 class ConfigError(ValueError):
     """A config that cannot run. The message names every bad field and what was expected."""
 
@@ -184,8 +187,11 @@ def format_validation_error(err: ValidationError) -> str:
     return "invalid config:\n" + "\n".join(lines)
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> PipelineConfig:
-    """Read YAML (or start from defaults), apply `--set` overrides, validate. Raises ConfigError, never half-loads."""
+def load_config(
+    path: str | Path | None = None, overrides: list[str] | None = None, model: type[ModelT] = PipelineConfig
+) -> ModelT:
+    """Read YAML (or start from defaults), apply `--set` overrides, validate as `model` (the pipeline config unless
+    another command's config is given). Raises ConfigError, never half-loads."""
     tree: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
@@ -201,10 +207,10 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     for assignment in overrides or []:
         _set_dotted(tree, *parse_override(assignment))
     try:
-        return PipelineConfig.model_validate(tree)
+        return model.model_validate(tree)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err)) from err
 
 
-def dump_config(config: PipelineConfig) -> str:
+def dump_config(config: BaseModel) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

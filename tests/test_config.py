@@ -10,14 +10,16 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from schemas.config import ConfigError, PipelineConfig, dump_config, load_config, parse_override
+from schemas.sft_curate import SftCurateConfig
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_configs_validate():
     for path in sorted((REPO / "configs").glob("*.yaml")):
-        config = load_config(path)
-        assert isinstance(config, PipelineConfig), path
+        model = SftCurateConfig if path.name.startswith("sft_") else PipelineConfig  # `refinery sft-curate` configs
+        config = load_config(path, model=model)
+        assert isinstance(config, model), path
     sample = load_config(REPO / "configs" / "sample.yaml")
     assert sample.input.paths == ["examples/sample/crawl.warc.gz"]
     assert sample.extract.extractor == "resiliparse"

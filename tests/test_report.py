@@ -61,12 +61,18 @@ def test_report_command_rebuilds_from_the_output_folder(tmp_path: Path):
 
 
 def test_quality_classifier_runs_inside_curate(shared_data: Path, tmp_path: Path):
-    from stages.quality_classifier import TrainParams, train_classifier
+    import subprocess
+    import sys
 
     rows = [json.loads(line) for line in (shared_data / "quality/dclm/majority_data.jsonl").open()]
-    good = [r["text"] for r in rows if r["label"] == 1]
-    bad = [r["text"] for r in rows if r["label"] == 0]
-    train_classifier(good, bad, tmp_path / "q.bin", TrainParams(epoch=5, lr=0.3, bucket=20_000))
+    for name, label in (("good", 1), ("bad", 0)):
+        with (tmp_path / f"{name}.jsonl").open("w") as handle:
+            handle.writelines(json.dumps({"text": r["text"]}) + "\n" for r in rows if r["label"] == label)
+    # Trained through the CLI in its own process, as users do: fastText's SGD hit NaN here in-process after
+    # other tests had loaded native libraries into the same interpreter.
+    train = [sys.executable, "-m", "pipelines.cli", "quality", "train", "--positive", str(tmp_path / "good.jsonl")]
+    train += ["--negative", str(tmp_path / "bad.jsonl"), "--output", str(tmp_path / "q.bin"), "--epoch", "5"]
+    subprocess.run(train, check=True, capture_output=True)
     config = load_config(
         REPO / "configs" / "sample.yaml",
         [

@@ -1,0 +1,109 @@
+"""`refinery sft-curate`: role order, reply, `<think>`, language, length and prompt-dedup checks on an SFT or
+preference dataset, from a YAML config like `refinery curate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from schemas.config import ConfigError, load_config
+from schemas.sft_curate import SftCurateConfig
+from stages.sft.formats import DetectionError
+
+console = Console(stderr=True)
+
+
+def sft_curate(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help="YAML config (see configs/sft_curate.yaml): input, output and one section per check (roles, "
+            "replies, think, language, length, dedup), each with `enabled`. Omitted: built-in defaults.",
+            show_default=False,
+        ),
+    ] = None,
+    input: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            "-i",
+            help="Dataset to read (any format `refinery convert` reads); replaces input.path.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Output folder; replaces output.dir. It gets data/NAME.* (kept records, in the input's format "
+            "unless output.format says otherwise), rejected/sft-curate.jsonl (every dropped record with stage, "
+            "reason and details), errors/sft-curate.jsonl (unreadable rows) and manifest.json (counts).",
+            show_default=False,
+        ),
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a config key, value read as YAML: --set language.enabled=true "
+            "--set language.languages=\\[en,zh] --set length.max_total_tokens=4096. Repeatable; applied after the "
+            "file and after --input/--output.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Curate SFT or preference data: drop records with a bad role order, an empty or truncated reply, unbalanced
+    `<think>` tags, user turns in the wrong language, too many tokens, or a duplicate prompt (exact or MinHash
+    near-duplicate; the first record is kept).
+
+    Checks run in that order and a record is dropped by the first that fails. Every input record is accounted for:
+    kept, rejected (stage and reason) or an error; the run exits 1 if the counts do not add up.
+    """
+    extra = []
+    if input:
+        extra.append(f"input.path={json.dumps(input)}")  # JSON is valid YAML and quotes any path
+    if output:
+        extra.append(f"output.dir={json.dumps(output)}")
+    try:
+        cfg = load_config(config, [*extra, *(sets or [])], model=SftCurateConfig)
+    except ConfigError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from None
+
+    from stages.sft.curation.runner import curate_sft  # loads numpy/fastText: only once the config is valid
+
+    try:
+        manifest = curate_sft(cfg)
+    except (DetectionError, ValueError, FileNotFoundError, KeyError) as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from None
+    print_manifest(manifest, Path(cfg.output.dir))
+    if not manifest["accounted"]:
+        console.print("[red]accounting mismatch: input != kept + rejected + errors; see manifest.json[/red]")
+        raise typer.Exit(1)
+
+
+def print_manifest(manifest: dict[str, Any], output: Path) -> None:
+    table = Table(
+        title=f"refinery sft-curate: {manifest['read_format']} -> {manifest['write_format']}", header_style="bold"
+    )
+    for column in ("outcome", "stage", "reason"):
+        table.add_column(column)
+    table.add_column("records", justify="right")
+    table.add_row("input", "", "", f"{manifest['input_records']:,}")
+    table.add_row("[green]kept[/green]", "", "", f"{manifest['kept_records']:,}")
+    for stage, reasons in manifest["rejected"].items():
+        for reason, count in reasons.items():
+            table.add_row("[yellow]rejected[/yellow]", stage, reason, f"{count:,}")
+    table.add_row("[red]errors[/red]", "", "", f"{manifest['error_records']:,}")
+    console.print(table)
+    console.print(
+        f"kept: {manifest['output_file']}  rejected: {output / 'rejected'}  errors: {output / 'errors'}  "
+        f"manifest: {output / 'manifest.json'}"
+    )
