@@ -232,3 +232,26 @@ def test_cli_convert_prints_counts_and_explains_every_option(shared_data: Path, 
     odd.write_text('{"question": "q"}\n')
     failed = runner.invoke(app, ["convert", str(odd), "--to", "openai", "-o", str(tmp_path / "x")])
     assert failed.exit_code == 2 and "tried:" in failed.output
+
+
+def test_openai_export_gets_the_llama_factory_entry_that_reads_it_back(shared_data: Path, tmp_path: Path):
+    source = str(shared_data / "sft/llama-factory/alpaca_en_demo.json")
+    result = convert(source, "openai", tmp_path, name="alpaca_openai")
+    info = json.loads((tmp_path / "dataset_info.json").read_text())
+    # LLaMA-Factory's documented OpenAI layout (data/README.md); system_tag "system" is its default, so omitted
+    assert info["alpaca_openai"] == {
+        "file_name": result.output_file.name,
+        "formatting": "sharegpt",
+        "columns": {"messages": "messages"},
+        "tags": {
+            "role_tag": "role",
+            "content_tag": "content",
+            "user_tag": "user",
+            "assistant_tag": "assistant",
+        },
+    }
+    through_entry = _read(str(tmp_path), f"{tmp_path / 'dataset_info.json'}:alpaca_openai")
+    assert [_canon(r)["messages"] for r in through_entry] == [_canon(r)["messages"] for r in _read(source)]
+
+    tools = convert(str(shared_data / "sft/llama-factory/glaive_toolcall_en_demo.json"), "openai", tmp_path / "t")
+    assert tools.converted > 0 and not (tmp_path / "t" / "dataset_info.json").exists()  # no layout for tool calls

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.conversation import SftRecord
+from schemas.conversation import ConversationRecord, SftRecord
 from stages.sft.common import RecordError, Unrepresentable
-from stages.sft.entry import DatasetEntry, load_entries
+from stages.sft.entry import Columns, DatasetEntry, Tags, load_entries
 from stages.sft.formats import LLAMA_FACTORY_FORMATS, ReadSpec, Writer, detect, format_of_entry
 from stages.sft.io import FILE_FORMATS, file_format_of, read_rows, write_rows
 
@@ -100,6 +100,7 @@ def convert(
     result = ConvertResult(name, path, spec.format, to, output / f"{name}.{file_format}")
     out_rows: list[dict[str, Any]] = []
     rejected, errors = [], []
+    uses_tools = False
     for item in rows:
         if item.row is None:
             result.failed += 1
@@ -142,13 +143,30 @@ def convert(
             continue
         result.converted += 1
         out_rows += rendered
+        uses_tools = uses_tools or _uses_tools(record)
     result.written_rows = len(out_rows)
     write_rows(out_rows, result.output_file, file_format)
     _write_jsonl(output / "rejected.jsonl", rejected)
     _write_jsonl(output / "errors.jsonl", errors)
     if to in LLAMA_FACTORY_FORMATS and writer.entry is not None:
         _update_dataset_info(output / "dataset_info.json", name, writer.entry, result.output_file.name)
+    elif to == "openai" and result.converted and not uses_tools:
+        # LLaMA-Factory reads OpenAI messages as ShareGPT with role/content tags; its layout has no place for
+        # `tool_calls`, so a file with tool use gets no entry (convert it with --to sharegpt for LLaMA-Factory).
+        _update_dataset_info(output / "dataset_info.json", name, OPENAI_ENTRY, result.output_file.name)
     return result
+
+
+OPENAI_ENTRY = DatasetEntry(
+    formatting="sharegpt",
+    columns=Columns(messages="messages"),
+    tags=Tags(role_tag="role", content_tag="content", user_tag="user", assistant_tag="assistant", system_tag="system"),
+)
+
+
+def _uses_tools(record: SftRecord) -> bool:
+    turns = record.messages if isinstance(record, ConversationRecord) else []
+    return record.tools is not None or any(m.tool_calls or m.role == "tool" for m in turns)
 
 
 def _message(err: Exception) -> str:
