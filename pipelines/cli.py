@@ -113,11 +113,11 @@ def run_and_summarize(cfg: PipelineConfig, progress: bool) -> None:
         raise typer.Exit(1)
 
 
-def print_summary(manifest: dict[str, Any], output_dir: str) -> None:
-    table = Table(title="refinery curate", show_header=True, header_style="bold")
-    table.add_column("outcome")
-    table.add_column("stage")
-    table.add_column("reason")
+def accounting_table(title: str, manifest: dict[str, Any]) -> Table:
+    """input, kept, each (stage, reason) of the rejections, errors: the rows every manifest has."""
+    table = Table(title=title, show_header=True, header_style="bold")
+    for column in ("outcome", "stage", "reason"):
+        table.add_column(column)
     table.add_column("records", justify="right")
     table.add_row("input", "", "", f"{manifest['input_records']:,}")
     table.add_row("[green]kept[/green]", "", "", f"{manifest['kept_records']:,}")
@@ -125,7 +125,11 @@ def print_summary(manifest: dict[str, Any], output_dir: str) -> None:
         for reason, count in reasons.items():
             table.add_row("[yellow]rejected[/yellow]", stage, reason, f"{count:,}")
     table.add_row("[red]errors[/red]", "", "", f"{manifest['error_records']:,}")
-    console.print(table)
+    return table
+
+
+def print_summary(manifest: dict[str, Any], output_dir: str) -> None:
+    console.print(accounting_table("refinery curate", manifest))
     seconds = ", ".join(f"{stage} {sec:.1f}s" for stage, sec in manifest["stage_seconds"].items())
     languages = ", ".join(f"{lang} {n}" for lang, n in list(manifest["kept_languages"].items())[:8])
     console.print(f"kept tokens: {manifest['kept_tokens']:,}   languages: {languages or '-'}")

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from schemas.config import ConfigError, load_config
 from schemas.sft_curate import SftCurateConfig
@@ -90,19 +89,10 @@ def sft_curate(
 
 
 def print_manifest(manifest: dict[str, Any], output: Path) -> None:
-    table = Table(
-        title=f"refinery sft-curate: {manifest['read_format']} -> {manifest['write_format']}", header_style="bold"
-    )
-    for column in ("outcome", "stage", "reason"):
-        table.add_column(column)
-    table.add_column("records", justify="right")
-    table.add_row("input", "", "", f"{manifest['input_records']:,}")
-    table.add_row("[green]kept[/green]", "", "", f"{manifest['kept_records']:,}")
-    for stage, reasons in manifest["rejected"].items():
-        for reason, count in reasons.items():
-            table.add_row("[yellow]rejected[/yellow]", stage, reason, f"{count:,}")
-    table.add_row("[red]errors[/red]", "", "", f"{manifest['error_records']:,}")
-    console.print(table)
+    from pipelines.cli import accounting_table  # here: pipelines.cli imports this module when it loads
+
+    title = f"refinery sft-curate: {manifest['read_format']} -> {manifest['write_format']}"
+    console.print(accounting_table(title, manifest))
     console.print(
         f"kept: {manifest['output_file']}  rejected: {output / 'rejected'}  errors: {output / 'errors'}  "
         f"manifest: {output / 'manifest.json'}"
