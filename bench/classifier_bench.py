@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `stages` importable without an install
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import shared_data_dir  # noqa: E402
 from bench.results_md import write_section  # noqa: E402
 from stages.quality_classifier import (  # noqa: E402
     TrainParams,
@@ -66,10 +67,6 @@ class Outcome:
     train_s: float
     docs_per_s: float
     note: str = ""
-
-
-def shared_data_dir() -> Path:
-    return Path(os.environ.get("REFINERY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")).resolve()
 
 
 def load_jsonl(path: Path) -> list[Labelled]:

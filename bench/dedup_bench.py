@@ -43,11 +43,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from bench.common import shared_data_dir  # noqa: E402
+
 N_GRAMS, BANDS, ROWS, SEED = 5, 14, 8, 1
 
 
 def shared_data(arg: str | None) -> Path:
-    return Path(arg or os.environ.get("REFINERY_SHARED_DATA") or REPO.parent / "shared" / "data").resolve()
+    return Path(arg).resolve() if arg else shared_data_dir()
 
 
 def _sentences(text: str) -> list[str]:

@@ -36,6 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `stages` importable without an install
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import cpu_model, shared_data_dir  # noqa: E402
 from bench.results_md import write_section  # noqa: E402
 from stages.html_text import DEFAULT_EXTRACTOR, EXTRACTORS  # noqa: E402
 
@@ -58,11 +59,6 @@ _TOKEN_RE = re.compile(r"\w+")
 
 
 # --------------------------------------------------------------------------------------------- data
-
-
-def default_data_dir() -> Path:
-    """``$REFINERY_SHARED_DATA`` or ``../shared/data`` beside the repo (same rule as tests/conftest.py)."""
-    return Path(os.environ.get("REFINERY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")).resolve()
 
 
 def load_benchmark(data_dir: Path, limit: int | None = None) -> tuple[list[str], list[str], list[str]]:
@@ -239,15 +235,7 @@ _NPROC = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else o
 
 def machine_info() -> dict[str, str]:
     """CPU count (``nproc`` before this script pins itself to one core) and model name."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": str(_NPROC), "cpu": model, "python": platform.python_version()}
+    return {"nproc": str(_NPROC), "cpu": cpu_model(), "python": platform.python_version()}
 
 
 def scores_table(rows: list[tuple[str, Scores, ExtractorResult]]) -> str:
@@ -374,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--f1-margin", type=float, default=0.03, help="F1 gap that outweighs speed")
     args = parser.parse_args(argv)
 
-    data_dir = (args.data or default_data_dir()).resolve()
+    data_dir = (args.data or shared_data_dir()).resolve()
     ids, htmls, golds = load_benchmark(data_dir, args.limit)
     cpu = pin_to_one_core()
     print(f"{len(ids)} pages from {data_dir / BENCH_SUBDIR}; timing on CPU {cpu}", file=sys.stderr)

@@ -25,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `stages` importable without an install
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import shared_data_dir  # noqa: E402
 from bench.results_md import write_section  # noqa: E402
 from stages.langid_backends import (  # noqa: E402
     DEFAULT_ENSEMBLE_THRESHOLD,
@@ -39,10 +40,6 @@ SECTION_TITLE = "## Language ID accuracy"
 SENTENCES_DIR = Path("langid/lingua/language-testdata/sentences")
 SWEEP = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)  # 0.0 = fastText alone, 1.01 = lingua on everything
 DOC_SENTENCES = 5
-
-
-def shared_data_dir() -> Path:
-    return Path(os.environ.get("REFINERY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")).resolve()
 
 
 def load_sentences(folder: Path, per_language: int | None = None) -> dict[str, list[str]]:

@@ -38,16 +38,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `stages` importable without an install
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.common import cpu_model, shared_data_dir  # noqa: E402
+from bench.results_md import write_section  # noqa: E402
+
 RESULTS_PATH = REPO_ROOT / "bench" / "RESULTS.md"
 SECTION_TITLE = "## Quality and language ID"
 SENTENCES = Path("langid/lingua/language-testdata/sentences")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 # --------------------------------------------------------------------------------------------- data
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("REFINERY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
 def _jsonl(path: Path) -> Iterator[dict]:
@@ -270,14 +269,7 @@ def compare(dt_res: dict, rf_res: dict, labels: list[str]) -> dict:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model(default=platform.processor() or platform.machine())
     return f"nproc={os.cpu_count()}, CPU: {cpu}, Python {platform.python_version()}"
 
 
@@ -366,7 +358,7 @@ def main() -> None:
     parser.add_argument("--side", choices=["datatrove", "refinery"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    data = (args.data or default_data_dir()).resolve()
+    data = (args.data or shared_data_dir()).resolve()
     from stages.language import resolve_model_path
 
     model_path = resolve_model_path(args.model)
@@ -391,9 +383,6 @@ def main() -> None:
     section = render(args, results["datatrove"], results["refinery"], cmp, args.model)
     print(section)
     if args.write_results:
-        sys.path.insert(0, str(REPO_ROOT / "bench"))
-        from results_md import write_section
-
         write_section(RESULTS_PATH, SECTION_TITLE, section)
         print(f"wrote {RESULTS_PATH}", file=sys.stderr)
 
