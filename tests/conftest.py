@@ -29,3 +29,12 @@ def shared_data() -> Path:
     if not (path / "SOURCES.tsv").is_file():
         pytest.fail(f"shared test data not found at {path}; set REFINERY_SHARED_DATA to the folder with SOURCES.tsv")
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session (about 9 s to start); flows under test talk to it."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
