@@ -169,10 +169,12 @@ import pipelines.dedup_cli  # noqa: E402, F401  (registers `refinery dedup` and 
 from pipelines.convert_cli import convert  # noqa: E402
 from pipelines.decontam_cli import decontaminate  # noqa: E402
 from pipelines.sft_curate_cli import sft_curate  # noqa: E402
+from pipelines.train_cli import train  # noqa: E402
 
 app.command("convert")(convert)
 app.command("decontaminate")(decontaminate)
 app.command("sft-curate")(sft_curate)
+app.command("train")(train)
 
 if __name__ == "__main__":
     app()
