@@ -168,11 +168,13 @@ def config_show(config: ConfigArg = None, sets: SetOpt = None) -> None:
 import pipelines.dedup_cli  # noqa: E402, F401  (registers `refinery dedup` and `dedup-index` on this app)
 from pipelines.convert_cli import convert  # noqa: E402
 from pipelines.decontam_cli import decontaminate  # noqa: E402
+from pipelines.distill_cli import distill  # noqa: E402
 from pipelines.sft_curate_cli import sft_curate  # noqa: E402
 from pipelines.train_cli import train  # noqa: E402
 
 app.command("convert")(convert)
 app.command("decontaminate")(decontaminate)
+app.command("distill")(distill)
 app.command("sft-curate")(sft_curate)
 app.command("train")(train)
 

@@ -111,7 +111,7 @@ def convert(
             record = spec.read(item.row, record_id, path)
         except (RecordError, ValidationError) as err:
             result.failed += 1
-            errors.append({"file": path, "record": item.number, "message": _message(err)})
+            errors.append({"file": path, "record": item.number, "message": record_error_message(err)})
             continue
         dropped = screen(record) if screen else None
         if dropped is not None:
@@ -149,11 +149,11 @@ def convert(
     _write_jsonl(output / "rejected.jsonl", rejected)
     _write_jsonl(output / "errors.jsonl", errors)
     if to in LLAMA_FACTORY_FORMATS and writer.entry is not None:
-        _update_dataset_info(output / "dataset_info.json", name, writer.entry, result.output_file.name)
+        update_dataset_info(output / "dataset_info.json", name, writer.entry, result.output_file.name)
     elif to == "openai" and result.converted and not uses_tools:
         # LLaMA-Factory reads OpenAI messages as ShareGPT with role/content tags; its layout has no place for
         # `tool_calls`, so a file with tool use gets no entry (convert it with --to sharegpt for LLaMA-Factory).
-        _update_dataset_info(output / "dataset_info.json", name, OPENAI_ENTRY, result.output_file.name)
+        update_dataset_info(output / "dataset_info.json", name, OPENAI_ENTRY, result.output_file.name)
     return result
 
 
@@ -169,7 +169,8 @@ def _uses_tools(record: SftRecord) -> bool:
     return record.tools is not None or any(m.tool_calls or m.role == "tool" for m in turns)
 
 
-def _message(err: Exception) -> str:
+def record_error_message(err: Exception) -> str:
+    """One line for an `errors.jsonl` row: a pydantic error's first field path and message, else `str(err)`."""
     if isinstance(err, ValidationError):
         first = err.errors()[0]
         return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
@@ -184,7 +185,8 @@ def _write_jsonl(path: Path, items: list[dict[str, Any]]) -> None:
                 handle.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
-def _update_dataset_info(path: Path, name: str, entry: DatasetEntry, file_name: str) -> None:
+def update_dataset_info(path: Path, name: str, entry: DatasetEntry, file_name: str) -> None:
+    """Add (or replace) the LLaMA-Factory `dataset_info.json` entry `name` pointing at the local `file_name`."""
     info = json.loads(path.read_text("utf-8")) if path.is_file() else {}
     written = entry.model_copy(deep=True)
     written.file_name = file_name

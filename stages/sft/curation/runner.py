@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from schemas.conversation import SftRecord
 from schemas.sft_curate import SftCurateConfig
 from stages.sft.common import RecordError, Unrepresentable
-from stages.sft.convert import DETECT_ROWS, _message, _update_dataset_info, dataset_name, resolve_mapping
+from stages.sft.convert import DETECT_ROWS, dataset_name, record_error_message, resolve_mapping, update_dataset_info
 from stages.sft.curation.dedup import duplicate_prompts
 from stages.sft.curation.measures import LanguageCheck, LengthCheck
 from stages.sft.curation.structure import Drop, check_replies, check_roles, check_think
@@ -108,7 +108,7 @@ def curate_sft(config: SftCurateConfig) -> dict[str, Any]:
         try:
             item = Item(row.number, spec.read(row.row, record_id, path))
         except (RecordError, ValidationError) as err:
-            errors.append({"file": path, "record": row.number, "message": _message(err)})
+            errors.append({"file": path, "record": row.number, "message": record_error_message(err)})
             continue
         for stage, check in checks:
             tick = time.perf_counter()
@@ -154,7 +154,7 @@ def curate_sft(config: SftCurateConfig) -> dict[str, Any]:
     output_file = out / "data" / f"{name}.{file_format}"
     write_rows(out_rows, output_file, file_format)
     if to in LLAMA_FACTORY_FORMATS and writer.entry is not None:
-        _update_dataset_info(out / "data" / "dataset_info.json", name, writer.entry, output_file.name)
+        update_dataset_info(out / "data" / "dataset_info.json", name, writer.entry, output_file.name)
     write_rows(rejected, out / REJECTED_FILE, "jsonl")
     write_rows(errors, out / ERRORS_FILE, "jsonl")
 
