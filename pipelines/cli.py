@@ -169,6 +169,7 @@ import pipelines.dedup_cli  # noqa: E402, F401  (registers `refinery dedup` and 
 from pipelines.convert_cli import convert  # noqa: E402
 from pipelines.decontam_cli import decontaminate  # noqa: E402
 from pipelines.distill_cli import distill  # noqa: E402
+from pipelines.publish_cli import publish_command  # noqa: E402
 from pipelines.sft_curate_cli import sft_curate  # noqa: E402
 from pipelines.train_cli import train  # noqa: E402
 
@@ -176,6 +177,7 @@ app.command("convert")(convert)
 app.command("decontaminate")(decontaminate)
 app.command("distill")(distill)
 app.command("sft-curate")(sft_curate)
+app.command("publish")(publish_command)
 app.command("train")(train)
 
 if __name__ == "__main__":
