@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 DEMO_OUT ?= demo-output
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench deploy clean
 
 install: $(STAMP)
 
@@ -32,6 +32,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract_bench.py --write-results
+
+# Work pools and every deployment in prefect.yaml, on the server PREFECT_API_URL points at (see README).
+deploy: $(STAMP)
+	@test -n "$$PREFECT_API_URL" || { echo "set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api) first"; exit 2; }
+	$(BIN)/prefect work-pool inspect refinery-cpu >/dev/null 2>&1 || $(BIN)/prefect work-pool create refinery-cpu --type process
+	$(BIN)/prefect work-pool inspect refinery-gpu >/dev/null 2>&1 || $(BIN)/prefect work-pool create refinery-gpu --type process
+	$(BIN)/prefect --no-prompt deploy --all
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .prefect .pytest_cache .ruff_cache

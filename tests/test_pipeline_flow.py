@@ -1,0 +1,92 @@
+"""The end-to-end `pipeline` flow under the session's Prefect server: steps run in order into their own folders,
+an unchanged step is skipped on rerun (Prefect shows it Cached), and a changed input or a deleted output reruns
+exactly the steps it affects."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from schemas.config import ConfigError, load_config
+from schemas.end_to_end import EndToEndConfig
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _spec(tmp_path: Path, instructions: Path) -> EndToEndConfig:
+    return EndToEndConfig.model_validate(
+        {
+            "output_dir": str(tmp_path / "run"),
+            "curate": {"config": str(REPO / "configs/sample.yaml")},
+            "convert": {"datasets": [{"path": str(instructions), "name": "instructions"}], "to": "sharegpt"},
+            "publish": {"source": "curate", "repo_id": "me/sample", "local_dir": str(tmp_path / "hub")},
+        }
+    )
+
+
+def _states(flow_state) -> dict[str, str]:
+    """Task name -> state name of the step tasks of one flow run."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async def read():
+        async with get_client() as client:
+            runs = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id]))
+            )
+        return {run.name.rsplit("-", 1)[0]: run.state.name for run in runs}  # names are TASK-NAME-xyz
+
+    return {name: state for name, state in asyncio.run(read()).items() if name.endswith("-step")}
+
+
+def test_pipeline_runs_steps_then_skips_unchanged_ones(prefect_harness, tmp_path: Path):
+    from flows.pipeline import pipeline
+
+    instructions = tmp_path / "instructions.json"
+    shutil.copy(REPO / "examples/sample/instructions.json", instructions)
+    spec = _spec(tmp_path, instructions)
+
+    first = pipeline(spec=spec, return_state=True)
+    assert first.is_completed()
+    results = first.result()
+    assert results["curate"]["accounted"] and results["curate"]["kept_records"] == 22  # as `make demo`
+    assert results["convert"]["converted"] == 10 and results["convert"]["accounted"]
+    run = tmp_path / "run"
+    assert (run / "curate/manifest.json").is_file() and (run / "convert/instructions.jsonl").is_file()
+    assert json.loads((run / "convert/dataset_info.json").read_text())["instructions"]["formatting"] == "sharegpt"
+    card = (tmp_path / "hub/README.md").read_text()
+    assert "config_name: default" in card and results["publish"]["configs"]["default"]["rows"] == 22
+    assert _states(first) == {"curate-step": "Completed", "convert-step": "Completed", "publish-step": "Completed"}
+
+    second = pipeline(spec=spec, return_state=True)
+    assert _states(second) == {"curate-step": "Cached", "convert-step": "Cached", "publish-step": "Cached"}
+    assert second.result()["curate"] == results["curate"]
+
+    # A changed input reruns its step; a deleted output reruns its step even though Prefect has a result, and
+    # what reads that output (publish) reruns because its input files changed.
+    rows = json.loads(instructions.read_text())
+    instructions.write_text(json.dumps(rows[:4]), encoding="utf-8")
+    shutil.rmtree(run / "curate")
+    third = pipeline(spec=spec, return_state=True)
+    assert _states(third) == {"curate-step": "Completed", "convert-step": "Completed", "publish-step": "Completed"}
+    assert third.result()["convert"]["converted"] == 4
+    assert (run / "curate/manifest.json").is_file()
+
+
+def test_pipeline_config_names_missing_steps_and_bad_fields(tmp_path: Path):
+    bad = tmp_path / "pipeline.yaml"
+    bad.write_text("publish: {source: distill, repo_id: me/x}\n")
+    with pytest.raises(ConfigError, match="publish.source reads the output of `distill`"):
+        load_config(bad, model=EndToEndConfig)
+    with pytest.raises(ConfigError, match="curate.confg"):
+        load_config(None, ["curate.confg=x.yaml"], model=EndToEndConfig)
+
+
+def test_shipped_pipeline_config_is_valid():
+    spec = load_config(REPO / "configs/pipeline.yaml", model=EndToEndConfig)
+    assert spec.steps()[0] == "curate" and spec.publish is not None
