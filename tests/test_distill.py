@@ -17,6 +17,7 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from tiny_models import save_model, tiny_qwen2, train_tokenizer
 from typer.testing import CliRunner
 
 from schemas.conversation import CONVERSATION_SCHEMA, PREFERENCE_SCHEMA
@@ -38,33 +39,13 @@ def _free_port() -> int:
 
 def _build_model(shared_data: Path, folder: Path) -> None:
     transformers = pytest.importorskip("transformers")
-    torch = pytest.importorskip("torch")
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
+    pytest.importorskip("torch")
     rows = [json.loads(line) for line in (shared_data / GSM8K).read_text().splitlines()[:300]]
-    raw = Tokenizer(models.BPE(unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(vocab_size=500, special_tokens=SPECIAL, show_progress=False)
-    raw.train_from_iterator((r["question"] + " " + r["answer"] for r in rows), trainer=trainer)
-    raw.decoder = decoders.ByteLevel()
-    tok = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<pad>", unk_token="<unk>", eos_token="<|end|>"
+    texts = (r["question"] + " " + r["answer"] for r in rows)
+    tok = train_tokenizer(
+        texts, SPECIAL, CHAT_TEMPLATE, eos_token="<|end|>", pad_token="<pad>", unk_token="<unk>", vocab_size=500
     )
-    tok.chat_template = CHAT_TEMPLATE
-    torch.manual_seed(0)
-    config = transformers.Qwen2Config(
-        vocab_size=len(tok),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=2048,
-        pad_token_id=tok.pad_token_id,
-        eos_token_id=tok.eos_token_id,
-        tie_word_embeddings=True,
-    )
-    model = transformers.Qwen2ForCausalLM(config)
+    model = tiny_qwen2(tok, max_positions=2048)
     # Random weights never stop on their own; a bias towards the end token makes some replies end before
     # max_tokens, so both truncated and complete (garbage) answers reach verification.
     model.generation_config = transformers.GenerationConfig(
@@ -73,8 +54,7 @@ def _build_model(shared_data: Path, folder: Path) -> None:
         do_sample=True,
         sequence_bias=[[[tok.eos_token_id], 2.5]],
     )
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
+    save_model(model, tok, folder)
 
 
 @pytest.fixture(scope="module")

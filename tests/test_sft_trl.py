@@ -16,6 +16,8 @@ trl = pytest.importorskip("trl")
 datasets = pytest.importorskip("datasets")
 transformers = pytest.importorskip("transformers")
 
+from tiny_models import tiny_qwen2, train_tokenizer  # noqa: E402
+
 from stages.sft.convert import convert  # noqa: E402
 
 LF = "sft/llama-factory"
@@ -59,36 +61,12 @@ def _texts(rows: list[dict]):
 
 @pytest.fixture(scope="module")
 def tokenizer(exports):
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    raw = Tokenizer(models.BPE(unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=SPECIAL, show_progress=False)
-    raw.train_from_iterator((t for rows in exports.values() for t in _texts(rows)), trainer=trainer)
-    from tokenizers import decoders
-
-    raw.decoder = decoders.ByteLevel()
-    tok = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<pad>", unk_token="<unk>", eos_token="<|end|>"
-    )
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
+    texts = (t for rows in exports.values() for t in _texts(rows))
+    return train_tokenizer(texts, SPECIAL, CHAT_TEMPLATE, eos_token="<|end|>", pad_token="<pad>", unk_token="<unk>")
 
 
 def _model(tokenizer):
-    torch.manual_seed(0)
-    config = transformers.Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=512,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    return transformers.Qwen2ForCausalLM(config)
+    return tiny_qwen2(tokenizer, layers=1, max_positions=512, tie_word_embeddings=False)
 
 
 def test_trl_recognises_and_renders_the_exports(exports, tokenizer):

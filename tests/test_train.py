@@ -23,6 +23,7 @@ pytest.importorskip("peft")
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from tiny_models import save_model, tiny_qwen2, train_tokenizer  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from schemas.config import ConfigError, dump_config, load_config  # noqa: E402
@@ -65,42 +66,20 @@ def alpaca_sharegpt(shared_data: Path, tmp_path_factory) -> Path:
 def model_dir(shared_data: Path, alpaca_sharegpt: Path, tmp_path_factory) -> Path:
     """A 2-layer Qwen2 (hidden 64) and a 1000-token BPE trained on the alpaca and DPO demo texts, saved like a hub
     model, so `model.path` points at it as it would at Qwen/Qwen2.5-0.5B-Instruct."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
     texts = [t["value"] for r in json.loads(alpaca_sharegpt.read_text()) for t in r["conversations"]]
     for row in json.loads((shared_data / LF / "dpo_en_demo.json").read_text()):
         texts += [t["value"] for t in row["conversations"]] + [row["chosen"]["value"], row["rejected"]["value"]]
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
+    tokenizer = train_tokenizer(
+        texts,
+        SPECIAL,
+        TEMPLATE,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
         vocab_size=1000,
-        special_tokens=SPECIAL,
-        show_progress=False,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        full_byte_alphabet=True,
     )
-    raw.train_from_iterator(texts, trainer=trainer)
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<|endoftext|>", eos_token="<|im_end|>"
-    )
-    tokenizer.chat_template = TEMPLATE
-    config = transformers.Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=True,
-    )
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("tiny-qwen2")
-    transformers.Qwen2ForCausalLM(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    model = tiny_qwen2(tokenizer, hidden_size=64, heads=4, kv_heads=2)
+    return save_model(model, tokenizer, tmp_path_factory.mktemp("tiny-qwen2"))
 
 
 def _config(model_dir: Path, out: Path, paths: list[str], **sections) -> TrainConfig:
