@@ -123,7 +123,8 @@ def train_config(spec: EndToEndConfig) -> TrainConfig:
         if name not in names:
             raise ValueError(f"train.dataset {name!r} is not one of the converted datasets {names}")
         folder = step_dir(spec, "convert")
-        wiring += [f"data.paths=[{_path(folder)}]", f"data.mapping={_path(folder / 'dataset_info.json')}:{name}"]
+        mapping = json.dumps(f"{folder / 'dataset_info.json'}:{name}")
+        wiring += [f"data.paths=[{_path(folder)}]", f"data.mapping={mapping}"]
     return load_config(spec.train.config, [*spec.train.overrides, *wiring], model=TrainConfig)
 
 

@@ -16,12 +16,48 @@ from schemas.end_to_end import EndToEndConfig
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _spec(tmp_path: Path, instructions: Path) -> EndToEndConfig:
+TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+# The shipped SFT config, shrunk to a few CPU steps of a tiny model.
+TRAIN_OVERRIDES = [
+    "adapter.type=full",
+    "data.eval_fraction=0.2",
+    "training.precision=fp32",
+    "training.gradient_checkpointing=false",
+    "training.packing=false",
+    "training.max_steps=4",
+    "training.batch_size=2",
+    "training.grad_accum=1",
+    "training.max_seq_length=256",
+    "training.logging_steps=1",
+    "samples.max_new_tokens=4",
+]
+
+
+def _tiny_model(folder: Path, instructions: Path) -> Path:
+    from tiny_models import save_model, tiny_qwen2, train_tokenizer
+
+    texts = [" ".join(row.values()) for row in json.loads(instructions.read_text())]
+    special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tokenizer = train_tokenizer(
+        texts, special, TEMPLATE, eos_token="<|im_end|>", pad_token="<|endoftext|>", full_byte_alphabet=True
+    )
+    return save_model(tiny_qwen2(tokenizer), tokenizer, folder)
+
+
+def _spec(tmp_path: Path, instructions: Path, model: Path) -> EndToEndConfig:
     return EndToEndConfig.model_validate(
         {
             "output_dir": str(tmp_path / "run"),
             "curate": {"config": str(REPO / "configs/sample.yaml")},
             "convert": {"datasets": [{"path": str(instructions), "name": "instructions"}], "to": "sharegpt"},
+            "train": {
+                "config": str(REPO / "configs/train_sft.yaml"),
+                "overrides": [f"model.path={model}", *TRAIN_OVERRIDES],
+                "data_from": "convert",
+            },
             "publish": {"source": "curate", "repo_id": "me/sample", "local_dir": str(tmp_path / "hub")},
         }
     )
@@ -45,11 +81,12 @@ def _states(flow_state) -> dict[str, str]:
 
 
 def test_pipeline_runs_steps_then_skips_unchanged_ones(prefect_harness, tmp_path: Path):
+    pytest.importorskip("trl")
     from flows.pipeline import pipeline
 
     instructions = tmp_path / "instructions.json"
     shutil.copy(REPO / "examples/sample/instructions.json", instructions)
-    spec = _spec(tmp_path, instructions)
+    spec = _spec(tmp_path, instructions, _tiny_model(tmp_path / "model", instructions))
 
     first = pipeline(spec=spec, return_state=True)
     assert first.is_completed()
@@ -59,12 +96,15 @@ def test_pipeline_runs_steps_then_skips_unchanged_ones(prefect_harness, tmp_path
     run = tmp_path / "run"
     assert (run / "curate/manifest.json").is_file() and (run / "convert/instructions.jsonl").is_file()
     assert json.loads((run / "convert/dataset_info.json").read_text())["instructions"]["formatting"] == "sharegpt"
+    # train read the converted dataset through its dataset_info.json entry: 10 records, 2 held out
+    assert results["train"]["global_step"] == 4 and (run / "train/summary.json").is_file()
     card = (tmp_path / "hub/README.md").read_text()
     assert "config_name: default" in card and results["publish"]["configs"]["default"]["rows"] == 22
-    assert _states(first) == {"curate-step": "Completed", "convert-step": "Completed", "publish-step": "Completed"}
+    steps = ("curate-step", "convert-step", "train-step", "publish-step")
+    assert _states(first) == dict.fromkeys(steps, "Completed")
 
     second = pipeline(spec=spec, return_state=True)
-    assert _states(second) == {"curate-step": "Cached", "convert-step": "Cached", "publish-step": "Cached"}
+    assert _states(second) == dict.fromkeys(steps, "Cached")
     assert second.result()["curate"] == results["curate"]
 
     # A changed input reruns its step; a deleted output reruns its step even though Prefect has a result, and
@@ -73,7 +113,7 @@ def test_pipeline_runs_steps_then_skips_unchanged_ones(prefect_harness, tmp_path
     instructions.write_text(json.dumps(rows[:4]), encoding="utf-8")
     shutil.rmtree(run / "curate")
     third = pipeline(spec=spec, return_state=True)
-    assert _states(third) == {"curate-step": "Completed", "convert-step": "Completed", "publish-step": "Completed"}
+    assert _states(third) == dict.fromkeys(steps, "Completed")  # train reads convert's output
     assert third.result()["convert"]["converted"] == 4
     assert (run / "curate/manifest.json").is_file()
 
