@@ -4,6 +4,7 @@ bundled sample losing exactly its duplicates."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from pathlib import Path
@@ -22,7 +23,9 @@ from pipelines.cli import app
 from schemas.config import ConfigError, load_config
 from schemas.dedup import DedupConfig
 from schemas.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA
-from stages.dedup.minhash import MinHasher
+from stages.dedup import minhash
+from stages.dedup.index import Signer
+from stages.dedup.minhash import MinHasher, sha1_hash32_array
 from stages.dedup.shingles import normalize, shingle
 from stages.dedup.steps import StreamingDedup
 from stages.dedup.store import CorruptDedupFile, SpoolWriter, map_arrays, read_arrays, read_spool, write_arrays
@@ -63,6 +66,41 @@ def test_signatures_equal_datasketch(shared_data: Path, seed: int):
         reference.update_batch(shingles)
         assert np.array_equal(row, reference.hashvalues)
     assert np.array_equal(ours[-1], MinHash(num_perm=112, seed=seed).hashvalues)  # no shingles: never updated
+
+
+def test_sha1_lanes_equal_hashlib():
+    """The numpy SHA1 against hashlib at every length around the one-block limit (55 bytes) and beyond."""
+    rng = np.random.default_rng(0)
+    messages = [rng.integers(0, 256, n, dtype=np.uint8).tobytes() for n in [*range(0, 130), 1000, 5000]]
+    expected = [int.from_bytes(hashlib.sha1(m).digest()[:4], "little") for m in messages]
+    assert sha1_hash32_array(messages).tolist() == expected
+
+
+@pytest.mark.parametrize("small_chunks", [False, True])
+def test_batch_signer_equals_datasketch_on_each_shingle_list(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: bool
+):
+    """The signer's batch path (shingles as byte spans of one buffer, never listed) against datasketch fed the
+    shingles that `shingle` lists for each document: English, Chinese, short, empty and non-ASCII texts, with
+    the SHA1 lanes and permutation passes cut into many small chunks or not."""
+    if small_chunks:
+        monkeypatch.setattr(minhash, "_SHA1_LANES", 7)
+        monkeypatch.setattr(minhash, "_CHUNK", 50)
+    texts = base_documents(shared_data, per_source=15)
+    texts += [
+        (t, lang)
+        for t in ("", "!!!", "one", "a b c d", "青石镇老码头", "Ünïcödé – “quoted” 12", "lone \udcff surrogate")
+        for lang in ("en", "zh", None)
+    ]
+    docs = [Document(text=t, id=str(i), metadata={"language": lang}) for i, (t, lang) in enumerate(texts)]
+    config = DedupConfig(enabled=True)
+    batch = Signer(config).sign(docs)
+    for row, has_shingles, (text, lang) in zip(batch.signatures, batch.has_shingles, texts, strict=True):
+        shingles, _ = shingle(text, lang, 5, 5, frozenset(config.char_languages))
+        reference = MinHash(num_perm=112, seed=1)
+        reference.update_batch(shingles)
+        assert np.array_equal(row, reference.hashvalues), text[:60]
+        assert has_shingles == bool(shingles)
 
 
 def test_normalization_and_shingles():

@@ -22,7 +22,7 @@ from datatrove.data import Document
 
 from schemas.dedup import DedupConfig
 from stages.dedup.minhash import MinHasher, band_hashes
-from stages.dedup.shingles import exact_hash, shingle
+from stages.dedup.shingles import exact_hash, normalize_bytes, shingle_spans, uses_char_shingles
 
 KEEP, EXACT, NEAR = 0, 1, 2
 EMPTY_TEXT_HASH = exact_hash("")
@@ -65,18 +65,22 @@ class Signer:
 
     def sign(self, docs: list[Document]) -> DocBatch:
         cfg = self.config
-        shingle_sets, exact = [], []
-        for doc in docs:
-            shingles, digest = shingle(
-                doc.text, doc.metadata.get("language"), cfg.n_grams, cfg.char_n_grams, self.char_languages
-            )
-            shingle_sets.append(shingles if cfg.near else [])
-            exact.append(digest)
-        signatures = self.hasher.signatures(shingle_sets)
+        normalized = [normalize_bytes(doc.text) for doc in docs]
+        exact = np.fromiter(map(exact_hash, normalized), dtype=np.int64, count=len(docs))
+        if cfg.near:
+            char_based = [
+                uses_char_shingles(text, doc.metadata.get("language"), self.char_languages)
+                for text, doc in zip(normalized, docs, strict=True)
+            ]
+            data, starts, ends, counts = shingle_spans(normalized, char_based, cfg.n_grams, cfg.char_n_grams)
+            signatures = self.hasher.span_signatures(data, starts, ends, counts)
+        else:
+            counts = np.zeros(len(docs), dtype=np.int64)
+            signatures = self.hasher.signatures([[] for _ in docs])
         return DocBatch(
-            exact=np.array(exact, dtype=np.int64),
+            exact=exact,
             bands=band_hashes(signatures, cfg.num_bands, cfg.rows_per_band),
-            has_shingles=np.array([bool(s) for s in shingle_sets], dtype=bool),
+            has_shingles=counts > 0,
             length=np.array([min(len(doc.text), 2**32 - 1) for doc in docs], dtype=np.uint32),
             score=np.array([policy_score(doc, cfg) for doc in docs], dtype=np.float32),
             signatures=signatures,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,9 @@ class StreamingDedup(PipelineStep):
         self.config = config
         self.compression = compression
         self.batch_size = batch_size
+        # CPU seconds of this process per phase: signing, spooling (documents, signatures, ids to disk), clustering,
+        # output (decisions, rejected Parquet; includes the time the consumer of the kept documents takes).
+        self.cpu_seconds = {"sign": 0.0, "spool": 0.0, "cluster": 0.0, "output": 0.0}
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if world_size != 1:
@@ -142,13 +146,17 @@ class StreamingDedup(PipelineStep):
         try:
             with sig_path.open("wb") as sig_file, ids_path.open("w", encoding="utf-8") as ids_file:
                 for batch in batched(data or (), self.batch_size):
+                    started = time.process_time()
                     with self.track_time("sign"):
                         signatures = index.add(batch)
+                    signed = time.process_time()
                     sig_file.write(signatures.tobytes())
                     for doc in batch:
                         spool.add(doc)
                         positions.add(str(doc.metadata.get("source") or ""))
                         ids_file.write(json.dumps(str(doc.id)) + "\n")
+                    self.cpu_seconds["sign"] += signed - started
+                    self.cpu_seconds["spool"] += time.process_time() - signed
             spool.close()
         except BaseException:
             spool.discard()
@@ -160,6 +168,7 @@ class StreamingDedup(PipelineStep):
         self.stat_update("documents", value=n)
         self.stat_update("index_bytes", value=index_bytes)
         logger.info(f"dedup index: {n} documents, {index_bytes / max(n, 1):.0f} bytes per document")
+        started = time.process_time()
         with self.track_time("cluster"):
             signatures = (
                 np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(n, cfg.num_perm))
@@ -170,6 +179,8 @@ class StreamingDedup(PipelineStep):
             reference = load_reference(cfg) if cfg.reference_index else None
             clusters, exact_all = _cluster_canonical(cfg, arrays, order, signatures, reference)
             verdict, cluster_id, size, keeper = _to_arrival(clusters, order, exact_all)
+        self.cpu_seconds["cluster"] += time.process_time() - started
+        started = time.process_time()
         # Documents of the reference index take the first canonical indices, this run's follow in canonical order.
         known = len(reference.ids) if reference else 0
         dropped = np.flatnonzero(verdict != KEEP)
@@ -187,6 +198,7 @@ class StreamingDedup(PipelineStep):
         del signatures
         for name in (spool_name, sig_name, ids_name):
             work.rm(name)
+        self.cpu_seconds["output"] += time.process_time() - started
 
 
 def _cluster_canonical(
