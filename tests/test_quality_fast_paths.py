@@ -18,6 +18,7 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 from stages.language import LanguageTagger, resolve_model_path
 from stages.quality.ngrams import NGrams
+from stages.quality.spacy_chunks import ChunkTokenizer
 from stages.quality.text_units import CachedSpacyUnits, text_units_for
 
 SENTENCES = "langid/lingua/language-testdata/sentences"
@@ -63,6 +64,28 @@ def test_chunk_cache_gives_datatrove_tokens_and_sentences(shared_data: Path, web
     lines = _lines(texts) + TRICKY_LINES + [line.replace(" ", "  ") for line in TRICKY_LINES]
     expected = [len(list(reference.span_tokenize(line))) or 1 for line in lines]  # split_into_sentences
     assert units.chunks.analyze_lines(lines)[0] == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "de", "fr", "ru", "xx"])
+def test_split_gives_spacys_tokens_for_each_chunk(shared_data: Path, web_docs: list[str], lang: str) -> None:
+    """The transcribed affix algorithm (``ChunkTokenizer.split``) against spaCy's tokenizer, chunk by chunk, on
+    web text, math (LaTeX, numbers, units) and the language's sentences; None means it defers to spaCy."""
+    chunks = ChunkTokenizer(lang)
+    source = "es" if lang == "xx" else lang
+    sentences = (shared_data / SENTENCES / f"{source}.txt").read_text(encoding="utf-8").splitlines()[:300]
+    with (shared_data / "eval/math/test.jsonl").open(encoding="utf-8") as f:
+        math = [json.loads(line)["solution"] for line, _ in zip(f, range(150), strict=False)]
+    extra = ["e.g.,", "(:)", ":)", "don't", "John's", "U.S.", "a.m.)", "p.CodigoActividad.IdArea", "(小御所):"]
+    distinct = sorted({c for text in [*web_docs, *math, *sentences, *TRICKY_LINES] for c in text.split()} | set(extra))
+    fast = 0
+    for chunk in distinct:
+        tokens = chunks.split(chunk)
+        if tokens is None:
+            continue
+        fast += 1
+        with chunks.nlp.memory_zone():
+            assert tokens == [t.text for t in chunks.nlp.tokenizer(chunk)], chunk
+    assert fast >= 0.95 * len(distinct), (fast, len(distinct))  # the fast path does carry the load
 
 
 def _datatrove_ngrams(words: list[str]) -> tuple[list[int], list[int]]:

@@ -4,7 +4,8 @@ datatrove builds every n-gram as a Python string (``" ".join`` for the most freq
 the duplicated ones). Here:
 
 - top n-gram: an n-gram is the tuple of its word ids (``" ".join`` of space-free tokens is injective), packed
-  into one int64, counted with ``np.unique``; ties go to the first occurrence, as ``Counter.most_common`` does.
+  into one int64, counted in a ``Counter`` of Python ints (cheaper than ``np.unique`` on the few hundred n-grams
+  of a typical document); ties go to the first occurrence, as ``Counter.most_common`` does.
 - duplicated n-grams: datatrove compares the *concatenated* strings, so ["ab", "c"] equals ["a", "bc"]. They
   are substrings of the concatenated words, hashed with a polynomial rolling hash. Only positions whose hash
   occurs more than once can ever be a repeat, so datatrove's greedy scan runs over those alone, comparing the
@@ -14,6 +15,7 @@ the duplicated ones). Here:
 from __future__ import annotations
 
 from collections import Counter
+from operator import itemgetter
 
 import numpy as np
 
@@ -32,10 +34,10 @@ class NGrams:
         if ids is None:
             vocab: dict[str, int] = {}
             ids = [vocab.setdefault(w, len(vocab)) for w in words]
-        # Dense ids 0..V-1 so that n of them pack into one int64.
-        unique_ids, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
-        self.ids = inverse.astype(np.int64).reshape(-1)
-        self.vocab_size = len(unique_ids)
+        # Dense ids 0..V-1 so that n of them pack into one int64 (a dict beats np.unique on short documents).
+        dense: dict[int, int] = {}
+        self.ids = np.asarray([dense.setdefault(i, len(dense)) for i in ids], dtype=np.int64)
+        self.vocab_size = len(dense)
         self.offsets = np.zeros(n + 1, dtype=np.int64)
         lengths = lengths if lengths is not None else list(map(len, words))
         np.cumsum(np.asarray(lengths, dtype=np.int64), out=self.offsets[1:])
@@ -54,12 +56,15 @@ class NGrams:
         for k in range(1, n):
             keys *= self.vocab_size
             keys += self.ids[k : k + m]
-        if len(set(keys.tolist())) == m:  # all distinct: the first n-gram wins with count 1
+        # Counting the Python ints beats np.unique on the few hundred n-grams of a typical document.
+        key_list = keys.tolist()
+        if len(set(key_list)) == m:  # all distinct: the first n-gram wins with count 1
             first, count = 0, 1
         else:
-            _, first_index, counts = np.unique(keys, return_index=True, return_counts=True)
-            count = int(counts.max())
-            first = int(first_index[counts == count].min())
+            counts = Counter(key_list)
+            # max() keeps the first maximal item and a Counter is in first-occurrence order: most_common(1).
+            top, count = max(counts.items(), key=itemgetter(1))
+            first = key_list.index(top)
         return (int(self.offsets[first + n] - self.offsets[first]) + n - 1) * count
 
     def duplicated_chars(self, n: int) -> int:
@@ -67,11 +72,11 @@ class NGrams:
         m = self.n_words - n + 1
         if m <= 1:
             return 0
-        hashes = self._substring_hashes(self.offsets[:m], self.offsets[n:])
-        if len(set(hashes.tolist())) == m:
+        hashes = self._substring_hashes(self.offsets[:m], self.offsets[n:]).tolist()
+        if len(set(hashes)) == m:
             return 0
-        _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-        candidates = np.flatnonzero(counts[inverse] > 1).tolist()
+        counts = Counter(hashes)
+        candidates = [i for i, h in enumerate(hashes) if counts[h] > 1]
         words = self.words
         seen: set[str] = set()
         repeated = next_free = 0

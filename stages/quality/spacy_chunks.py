@@ -7,6 +7,12 @@ module tokenizes each distinct chunk once with the real spaCy tokenizer and keep
 what the rules need per chunk: the Gopher word statistics and the step of spaCy's sentencizer over the chunk's
 tokens. datatrove instead runs the full pipeline per call inside a fresh memory zone, which rebuilds every
 lexeme every time; the tokens are the same (``tests/test_quality_rules.py`` checks it token for token).
+
+Unseen chunks do not go through spaCy's ``Tokenizer`` object: ``ChunkTokenizer.split`` runs the same algorithm
+(``Tokenizer._split_affixes`` then ``_attach_tokens``, transcribed from spaCy 3.8's tokenizer.pyx) with the
+tokenizer's own prefix/suffix/infix/URL functions and special cases, which skips building lexemes and a Doc.
+A chunk whose tokens could start one of the special cases spaCy re-matches afterwards (``_apply_special_cases``)
+goes to the real tokenizer instead. ``tests/test_quality_fast_paths.py`` compares the two on real text.
 """
 
 from __future__ import annotations
@@ -74,6 +80,35 @@ class ChunkTokenizer:
         self._is_punct = self.nlp.vocab.lex_attr_getters[IS_PUNCT]
         self.nlp.vocab.lex_attr_getters = {}
         self.punct_chars = set(Sentencizer.default_punct_chars)  # datatrove adds the sentencizer as is
+        from spacy.attrs import ORTH
+
+        tokenizer = self.nlp.tokenizer
+        rules = tokenizer.rules or {}
+        self._specials: dict[str, list[str]] = {
+            key: [sub[ORTH] if ORTH in sub else sub["ORTH"] for sub in subs] for key, subs in rules.items()
+        }
+        self._token_match = tokenizer.token_match
+        self._url_match = tokenizer.url_match
+        self._prefix_search = tokenizer.prefix_search
+        self._suffix_search = tokenizer.suffix_search
+        self._infix_finditer = tokenizer.infix_finditer
+        # Special cases spaCy matches again over the tokens after splitting: add_special_case puts those with
+        # an affix in a PhraseMatcher, as their tokens without special cases. A chunk whose tokens contain
+        # one of these patterns is left to spaCy (keys with whitespace: conservatively, their split parts).
+        matched = [
+            key
+            for key in rules
+            if not tokenizer.faster_heuristics
+            or tokenizer.find_prefix(key)
+            or tokenizer.find_infix(key)
+            or tokenizer.find_suffix(key)
+            or " " in key
+        ]
+        self._matcher_patterns: dict[str, list[tuple[str, ...]]] = {}
+        for key in matched:
+            pattern = tuple(token for part in key.split() for token in self._split_affixes(part, {}))
+            if pattern:
+                self._matcher_patterns.setdefault(pattern[0], []).append(pattern)
         self.max_cache = max_cache
         self._cache: dict[str, Chunk] = {}
         self._token_ids: dict[str, int] = {}
@@ -91,10 +126,107 @@ class ChunkTokenizer:
             entries = list(map(self._cache.get, chunks))
         return entries
 
+    def split(self, chunk: str) -> list[str] | None:
+        """spaCy's tokens of ``chunk`` (non-empty, no whitespace), or None where only spaCy can tell."""
+        tokens = self._split_affixes(chunk, self._specials)
+        patterns = self._matcher_patterns
+        for i, token in enumerate(tokens):
+            for pattern in patterns.get(token, ()):
+                if tuple(tokens[i : i + len(pattern)]) == pattern:
+                    return None
+        return tokens
+
+    def _split_affixes(self, chunk: str, specials: dict[str, list[str]]) -> list[str]:
+        """``Tokenizer._split_affixes`` then ``_attach_tokens`` on one chunk (``specials={}``: without them)."""
+        token_match = self._token_match
+        # spaCy's find_prefix / find_suffix: the match's length, 0 without a match (or without rules).
+        prefix_search = self._prefix_search or _no_match
+        suffix_search = self._suffix_search or _no_match
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        string, last_size = chunk, 0
+        # Tokenizer._split_affixes
+        while string and len(string) != last_size:
+            if token_match is not None and token_match(string):
+                break
+            if string in specials:
+                break
+            last_size = len(string)
+            match = prefix_search(string)
+            pre_len = match.end() - match.start() if match is not None else 0
+            if pre_len != 0:
+                prefix, minus_pre = string[:pre_len], string[pre_len:]
+                if minus_pre and minus_pre in specials:
+                    string = minus_pre
+                    prefixes.append(prefix)
+                    break
+            match = suffix_search(string[pre_len:])
+            suf_len = match.end() - match.start() if match is not None else 0
+            if suf_len != 0:
+                suffix, minus_suf = string[-suf_len:], string[:-suf_len]
+                if minus_suf and minus_suf in specials:
+                    string = minus_suf
+                    suffixes.append(suffix)
+                    break
+            if pre_len and suf_len and (pre_len + suf_len) <= len(string):
+                string = string[pre_len:-suf_len]
+                prefixes.append(prefix)
+                suffixes.append(suffix)
+            elif pre_len:
+                string = minus_pre
+                prefixes.append(prefix)
+            elif suf_len:
+                string = minus_suf
+                suffixes.append(suffix)
+        # Tokenizer._attach_tokens
+        tokens = prefixes
+        if string:
+            if string in specials:
+                tokens += specials[string]
+            elif (token_match is not None and token_match(string)) or (
+                self._url_match is not None and self._url_match(string)
+            ):
+                tokens.append(string)
+            else:
+                matches = list(self._infix_finditer(string)) if self._infix_finditer is not None else []
+                if not matches:
+                    tokens.append(string)
+                else:
+                    start = 0
+                    for match in matches:
+                        infix_start, infix_end = match.start(), match.end()
+                        if infix_start == 0:  # spaCy's start_before_infixes
+                            continue
+                        if infix_start != start:
+                            tokens.append(string[start:infix_start])
+                        if infix_start != infix_end:
+                            tokens.append(string[infix_start:infix_end])
+                        start = infix_end
+                    if string[start:]:
+                        tokens.append(string[start:])
+        tokens += reversed(suffixes)
+        return tokens
+
     def _tokenize(self, chunks: list[str]) -> list[Chunk]:
+        results: list[Chunk | None] = []
+        for chunk in chunks:
+            tokens = self.split(chunk)
+            if tokens is None:
+                results.append(None)
+            elif len(tokens) == 1:
+                results.append(self._one_token_chunk(tokens[0]))
+            else:
+                results.append(self._chunk(tokens))
+        rest = [i for i, entry in enumerate(results) if entry is None]
+        if rest:
+            for i, entry in zip(rest, self._spacy_tokenize([chunks[i] for i in rest]), strict=True):
+                results[i] = entry
+        return results  # type: ignore[return-value]
+
+    def _spacy_tokenize(self, chunks: list[str]) -> list[Chunk]:
         from spacy.attrs import IDX, LENGTH
 
-        # One spaCy call for all unseen chunks, joined by single spaces (which spaCy turns into no token).
+        # One spaCy call for all these chunks, joined by single spaces (which spaCy turns into no token).
         joined = " ".join(chunks)
         with self.nlp.memory_zone():  # frees the new lexemes again: the vocabulary does not grow
             spans = self.nlp.tokenizer(joined).to_array([IDX, LENGTH]).tolist()
@@ -107,7 +239,7 @@ class ChunkTokenizer:
             token_lists[i].append(joined[start : start + length])
         return [self._chunk(tokens) for tokens in token_lists]
 
-    def _chunk(self, tokens: list[str]) -> Chunk:
+    def _chunk(self, tokens: list[str] | tuple[str, ...]) -> Chunk:
         token_ids = self._token_ids
         punct_chars, is_punct = self.punct_chars, self._is_punct
         # is_punct needs every character to be punctuation, so letters and digits skip the unicodedata lookups.
@@ -121,6 +253,28 @@ class ChunkTokenizer:
             content_chars=sum(map(len, content)),
             n_alpha=sum([t.isalpha() or any(map(str.isalpha, t)) for t in tokens]),
             sentence_step=_sentence_step(codes),
+        )
+
+    def _one_token_chunk(self, token: str) -> Chunk:
+        """``_chunk((token,))``, without the loops (most new chunks are one plain word)."""
+        if token.isalpha():  # a word of letters: no punctuation, so content, alphabetic, no sentence end
+            code, content = 0, not PUNCTUATION_SET.issuperset(token)
+            n_alpha = 1
+        else:
+            punct_chars = self.punct_chars
+            code = 1 if token in punct_chars else 0 if token.isalnum() or not self._is_punct(token) else 2
+            content = not PUNCTUATION_SET.issuperset(token)
+            n_alpha = int(any(map(str.isalpha, token)))
+        length = len(token)
+        token_ids = self._token_ids
+        return Chunk(
+            tokens=(token,),
+            token_ids=(token_ids.setdefault(token, len(token_ids)),),
+            token_lengths=(length,),
+            n_content=int(content),
+            content_chars=length if content else 0,
+            n_alpha=n_alpha,
+            sentence_step=_sentence_step((code,)),
         )
 
     def words(self, text: str) -> list[str]:
@@ -160,6 +314,10 @@ class ChunkTokenizer:
             b, seen = next(entries).sentence_step[seen]
             breaks += b
         return breaks + 1
+
+
+def _no_match(string: str) -> None:
+    return None
 
 
 def _is_plain(line: str) -> bool:
