@@ -34,6 +34,7 @@ from bench.results_md import write_section  # noqa: E402
 
 RESULTS_PATH = REPO_ROOT / "bench" / "RESULTS.md"
 SECTION_TITLE = "## Scale-out (local and Ray executors)"
+RUN_TIMEOUT_S = 600
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -96,6 +97,7 @@ def run_one(executor: str, workers: int, shards: int, inputs: Path, output: Path
         capture_output=True,
         text=True,
         env=os.environ | {"REFINERY_LOG_LEVEL": "ERROR"},
+        timeout=RUN_TIMEOUT_S,  # a stuck run (one Ray start here hung for 10 minutes) fails instead of hanging
     )
     if done.returncode != 0:
         raise RuntimeError(f"{executor} x{workers} failed:\n{done.stderr[-3000:]}")
