@@ -10,14 +10,22 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from schemas.config import ConfigError, PipelineConfig, dump_config, load_config, parse_override
+from schemas.distill import DistillConfig
+from schemas.end_to_end import EndToEndConfig
 from schemas.sft_curate import SftCurateConfig
+from schemas.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Which command reads a shipped config, by file name prefix; the rest are `refinery curate` configs.
+CONFIG_MODELS = {"sft_": SftCurateConfig, "distill_": DistillConfig, "train_": TrainConfig, "pipeline": EndToEndConfig}
+
+
 def test_shipped_configs_validate():
     for path in sorted((REPO / "configs").glob("*.yaml")):
-        model = SftCurateConfig if path.name.startswith("sft_") else PipelineConfig  # `refinery sft-curate` configs
+        prefix = next((p for p in CONFIG_MODELS if path.name.startswith(p)), None)
+        model = CONFIG_MODELS.get(prefix, PipelineConfig)
         config = load_config(path, model=model)
         assert isinstance(config, model), path
     sample = load_config(REPO / "configs" / "sample.yaml")
