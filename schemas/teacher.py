@@ -60,7 +60,8 @@ class TeacherConfig(_Section):
     api_key_env: str = Field(
         default="OPENAI_API_KEY",
         description="Name of the environment variable holding the API key, read at run time and never written "
-        "anywhere; unset or empty: no Authorization header (local servers).",
+        "anywhere; unset or empty: no Authorization header (local servers on plain http; an https base_url without a "
+        "key is an error before any request).",
     )
     concurrency: int = Field(default=32, ge=1, description="Most requests in flight at once.")
     timeout_s: float = Field(

@@ -418,3 +418,14 @@ def test_config_errors_name_the_field():
         TeacherConfig(model="deepseek-reasoner", concurency=8)
     with pytest.raises(ValidationError, match="backend"):
         TeacherConfig(model="deepseek-reasoner", backend="sglang")
+
+
+def test_hosted_teacher_without_its_key_fails_before_any_request(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.delenv("REFINERY_TEST_TEACHER_KEY", raising=False)
+    hosted = TeacherConfig(
+        base_url="https://api.deepseek.com/v1", model="deepseek-reasoner", api_key_env="REFINERY_TEST_TEACHER_KEY"
+    )
+    with pytest.raises(ValueError, match="REFINERY_TEST_TEACHER_KEY is not set"):
+        TeacherClient(hosted, tmp_path / "cache.sqlite")
+    local = hosted.model_copy(update={"base_url": "http://127.0.0.1:8000/v1"})
+    assert TeacherClient(local).stats.sent == 0  # plain-http servers (vLLM, transformers serve) need no key

@@ -53,6 +53,13 @@ class TeacherClient:
         self._price = config.price()
         # Read at run time from the environment only; kept off the config, logs, errors and the cache.
         self._api_key = os.environ.get(config.api_key_env) or None
+        if self._api_key is None and config.backend == "openai" and config.base_url.startswith("https://"):
+            # Hosted APIs (https) all need a key: say so now, not after every request failed with 401.
+            raise ValueError(
+                f"teacher.api_key_env: the environment variable {config.api_key_env} is not set, and the teacher "
+                f"at {config.base_url} needs an API key (servers on plain http, such as a local vLLM or "
+                "`transformers serve`, need none)"
+            )
         self._engine = HttpEngine(self, self._api_key)
 
     def __repr__(self) -> str:
