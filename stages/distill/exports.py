@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from schemas.conversation import SftRecord
 from schemas.distill import DistillConfig
 from stages.sft.common import Unrepresentable
 from stages.sft.entry import DatasetEntry
 from stages.sft.formats import LLAMA_FACTORY_FORMATS, Writer
-
-
-def _write_rows(rows: list[dict[str, Any]], path: Path, file_format: str) -> None:
-    if file_format == "parquet":
-        pq.write_table(pa.Table.from_pylist(rows), path, compression="zstd")
-    elif file_format == "jsonl":
-        with path.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+from stages.sft.io import write_rows
 
 
 def write_exports(
@@ -51,7 +37,7 @@ def write_exports(
             continue
         name = f"{config.output.name}_{fmt}"
         file = folder / f"{name}.{ext}"
-        _write_rows(rows, file, ext)
+        write_rows(rows, file, ext)
         written[fmt] = {"file": f"exports/{file.name}", "rows": len(rows), "unrepresentable": dict(failures)}
         entry = writer.entry if fmt in LLAMA_FACTORY_FORMATS else _openai_entry() if fmt == "openai" else None
         if entry is not None and ext in ("json", "jsonl"):
