@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli_errors import exit_on
 from pipelines.eval_cli import eval_app
 from pipelines.quality_cli import quality_app
 from pipelines.summary import format_seconds
@@ -43,11 +44,8 @@ SetOpt = Annotated[
 
 
 def _load(config: Path | None, sets: list[str] | None, extra: list[str]) -> PipelineConfig:
-    try:
+    with exit_on(ConfigError):
         return load_config(config, [*extra, *(sets or [])])
-    except ConfigError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -99,11 +97,8 @@ def run_and_summarize(cfg: PipelineConfig, progress: bool) -> None:
     """Run the chain, print the summary; exit 2 on unusable input, 1 if any record went unaccounted."""
     from pipelines.run import run_curate
 
-    try:
+    with exit_on(ValueError, FileNotFoundError):
         manifest = run_curate(cfg, progress=progress)
-    except (ValueError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     if manifest is None:  # Slurm: submitted, not finished
         console.print(f"submitted to Slurm; when the jobs finished: refinery report {cfg.output.dir}")
         return

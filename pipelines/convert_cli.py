@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli_errors import exit_on
 from stages.sft.convert import ConvertResult
 from stages.sft.convert import convert as convert_dataset
 from stages.sft.formats import FORMATS, DetectionError
@@ -91,7 +92,7 @@ def convert(
     conversation into preference data, ...; listed in rejected.jsonl with the reason) or failed (unreadable;
     in errors.jsonl with the position). Nothing is dropped silently.
     """
-    try:
+    with exit_on(DetectionError, ValueError, FileNotFoundError, KeyError):
         result = convert_dataset(
             input,
             to.value,
@@ -103,9 +104,6 @@ def convert(
             alpaca_history=history,
             hf_split=split,
         )
-    except (DetectionError, ValueError, FileNotFoundError, KeyError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     print_counts(result, output)
 
 

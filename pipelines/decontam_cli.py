@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines.cli_errors import exit_on
 from pipelines.convert_cli import FileFormat, Format, print_counts
 from schemas.decontam import DecontamConfig
 from stages.sft.decontam import decontaminate as run_decontamination
@@ -66,7 +67,7 @@ def decontaminate(
     """Remove records whose system or user turns contain a benchmark question: a normalized exact match, or word
     n-gram overlap covering enough of the question. Numbers compare as placeholders (renumbered copies match);
     Chinese, Japanese and Korean characters count as words."""
-    try:
+    with exit_on(DetectionError, ValueError, FileNotFoundError):
         config = DecontamConfig(
             n=n,
             short_n=short_n,
@@ -83,8 +84,5 @@ def decontaminate(
             mapping=mapping,
             file_format=file_format.value if file_format else None,
         )
-    except (DetectionError, ValueError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     print_counts(result, output)
     console.print(f"removed {summary['removed']:,} of {summary['records']:,}: {output / 'decontamination.json'}")

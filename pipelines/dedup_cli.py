@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from pipelines.cli import SetOpt, _load, app, console, run_and_summarize
+from pipelines.cli_errors import exit_on
 
 # The chain `refinery dedup` runs; --set can switch any stage back on (e.g. tokens.enabled=true).
 DEDUP_ONLY = [
@@ -75,9 +76,6 @@ def dedup_index(
     cfg = _load(config, sets, [])
     from stages.dedup.reference import build_reference
 
-    try:
+    with exit_on(FileNotFoundError):
         count = build_reference(outputs, index, cfg.dedup)
-    except FileNotFoundError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     console.print(f"indexed {count:,} documents -> {index}")

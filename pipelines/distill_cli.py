@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli_errors import exit_on
 from schemas.config import ConfigError, load_config
 from schemas.distill import DistillConfig
 
@@ -58,19 +59,13 @@ def distill(
     """
     extra = [f"output.dir={json.dumps(output)}"] if output else []
     extra.append(f"progress={json.dumps(progress)}")
-    try:
+    with exit_on(ConfigError):
         cfg = load_config(config, [*extra, *(sets or [])], model=DistillConfig)
-    except ConfigError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
 
     from stages.distill.runner import run_distill  # loads pyarrow/tiktoken/the client: only once the config is valid
 
-    try:
+    with exit_on(ValueError, FileNotFoundError, KeyError, RuntimeError):
         manifest = run_distill(cfg)
-    except (ValueError, FileNotFoundError, KeyError, RuntimeError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     print_manifest(manifest, Path(cfg.output.dir))
     if not manifest["samples"]["accounted"]:
         console.print("[red]accounting mismatch: planned samples != kept + rejected + errors + not sent[/red]")

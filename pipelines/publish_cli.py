@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli_errors import exit_on
 from schemas.publish import PublishConfigError, make_publish_config
 from stages.publish.layout import LayoutError
 from stages.publish.run import PublishResult, publish_output
@@ -85,7 +86,7 @@ def publish_command(
     The token comes from HF_TOKEN, never from an option (options land in shell history and process lists).
     With --local-dir nothing is uploaded and no token is needed.
     """
-    try:
+    with exit_on(PublishConfigError, OutputError, LayoutError, UploadError):
         config = make_publish_config(
             output_dir=str(output_dir),
             repo_id=repo_id,
@@ -101,9 +102,6 @@ def publish_command(
         )
         command = "refinery publish " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["publish"] else None
         result = publish_output(config, endpoint=endpoint, progress=progress, publish_command=command)
-    except (PublishConfigError, OutputError, LayoutError, UploadError) as err:
-        console.print(f"[red]error:[/red] {err}", highlight=False)
-        raise typer.Exit(2) from None
     print_result(result)
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from pipelines.cli_errors import exit_on
 from schemas.config import ConfigError, load_config
 from schemas.sft_curate import SftCurateConfig
 from stages.sft.formats import DetectionError
@@ -69,19 +70,13 @@ def sft_curate(
         extra.append(f"input.path={json.dumps(input)}")  # JSON is valid YAML and quotes any path
     if output:
         extra.append(f"output.dir={json.dumps(output)}")
-    try:
+    with exit_on(ConfigError):
         cfg = load_config(config, [*extra, *(sets or [])], model=SftCurateConfig)
-    except ConfigError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
 
     from stages.sft.curation.runner import curate_sft  # loads numpy/fastText: only once the config is valid
 
-    try:
+    with exit_on(DetectionError, ValueError, FileNotFoundError, KeyError):
         manifest = curate_sft(cfg)
-    except (DetectionError, ValueError, FileNotFoundError, KeyError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     print_manifest(manifest, Path(cfg.output.dir))
     if not manifest["accounted"]:
         console.print("[red]accounting mismatch: input != kept + rejected + errors; see manifest.json[/red]")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.cli_errors import exit_on
 from schemas.config import ConfigError, load_config
 from schemas.train import TrainConfig
 
@@ -55,11 +56,8 @@ def train(
     """
     from stages.train.launch import is_launched, launch_command
 
-    try:
+    with exit_on(ConfigError):
         cfg = load_train_config(config, output, sets, merge)
-    except ConfigError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     cli_args = [*(["--output", output] if output else []), *(a for s in sets or [] for a in ("--set", s))]
     cli_args += (["--merge"] if merge else []) + (["--resume"] if resume else [])
     command = launch_command(cfg, str(config), cli_args)
@@ -72,11 +70,8 @@ def train(
     from stages.train.preflight import PreflightError
     from stages.train.trainer import run_training
 
-    try:
+    with exit_on(PreflightError, DataError, FileNotFoundError):
         summary = run_training(cfg, config_path=str(config), resume=resume, on_stage=console.print)
-    except (PreflightError, DataError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
     if summary:  # empty on the non-main processes of a multi-GPU run
         print_train_summary(summary)
 

@@ -219,6 +219,14 @@ def test_cli_reports_missing_input(tmp_path: Path):
     assert "input path does not exist" in result.output
 
 
+def test_cli_errors_print_brackets_as_they_are(tmp_path: Path):
+    """A path like `a[/b]` in an error message is text, not rich markup (it used to crash the error report)."""
+    missing = tmp_path / "crawl[/2024]"
+    result = CliRunner().invoke(app, ["curate", "--input", str(missing), "--output", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "input path does not exist" in result.output and "crawl[/2024]" in "".join(result.output.split())
+
+
 def test_bundled_sample_keeps_articles_and_drops_spam(tmp_path: Path):
     import sys
 
