@@ -11,6 +11,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.retries import retry_unless
 from pipelines.run import run_curate
 from pipelines.summary import manifest_markdown, manifest_rows
 from schemas.config import PipelineConfig, load_config
@@ -21,20 +22,14 @@ def load_config_task(config_path: str | None, overrides: list[str]) -> PipelineC
     return load_config(config_path, overrides)
 
 
-def _is_transient(task, task_run, state) -> bool:
-    """Retry crashes and I/O hiccups, not mistakes: a missing input or a bad value fails the same way again."""
-    try:
-        state.result()
-    except (ValueError, FileNotFoundError):
-        return False
-    except Exception:
-        return True
-    return False
-
-
 # Retries cover transient failures (a flaky network filesystem, a killed worker): completed tasks are skipped
 # on the retry through datatrove's completion markers, so a retry only redoes what did not finish.
-@task(name="run-pipeline", retries=2, retry_delay_seconds=10, retry_condition_fn=_is_transient)
+@task(
+    name="run-pipeline",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_unless(ValueError, FileNotFoundError),
+)
 def run_pipeline_task(config: PipelineConfig) -> dict[str, Any] | None:
     return run_curate(config)
 

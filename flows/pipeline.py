@@ -15,25 +15,19 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import TaskRunContext
 
+from flows.publish import hub_token
+from flows.retries import retry_unless
 from pipelines import end_to_end as e2e
 from pipelines.run import run_curate
-from schemas.config import load_config
-from schemas.end_to_end import EndToEndConfig, StepName
+from schemas.config import PipelineConfig, load_config
+from schemas.distill import DistillConfig
+from schemas.end_to_end import ConvertStep, EndToEndConfig, StepName
+from schemas.publish import PublishConfig
+from schemas.train import TrainConfig
 
 
 def _fingerprint_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     return f"refinery-{context.task.name}-{parameters['fingerprint']}"
-
-
-def _is_transient(task, task_run, state) -> bool:
-    """Retry crashes and I/O hiccups, not mistakes: a bad value or a missing file fails the same way again."""
-    try:
-        state.result()
-    except (ValueError, FileNotFoundError, KeyError):
-        return False
-    except Exception:
-        return True
-    return False
 
 
 _STEP_TASK = dict(
@@ -41,7 +35,7 @@ _STEP_TASK = dict(
     persist_result=True,
     retries=2,
     retry_delay_seconds=10,
-    retry_condition_fn=_is_transient,
+    retry_condition_fn=retry_unless(ValueError, FileNotFoundError, KeyError),  # mistakes fail again
 )
 
 
@@ -56,9 +50,10 @@ def load_spec_task(config_path: str | None, spec: EndToEndConfig | None, output_
     return spec
 
 
+# Every step task takes the run's config, the step's resolved settings (see e2e.resolve_step) and their fingerprint.
 @task(name="curate-step", **_STEP_TASK)
-def curate_step(spec: EndToEndConfig, fingerprint: str) -> dict[str, Any]:
-    manifest = run_curate(e2e.curate_config(spec))
+def curate_step(spec: EndToEndConfig, config: PipelineConfig, fingerprint: str) -> dict[str, Any]:
+    manifest = run_curate(config)
     if manifest is None:
         raise ValueError("the pipeline flow waits for each step; run curate on Slurm with the `curate` flow instead")
     e2e.mark_step_done(e2e.step_dir(spec, "curate"), "curate", fingerprint)
@@ -66,44 +61,35 @@ def curate_step(spec: EndToEndConfig, fingerprint: str) -> dict[str, Any]:
 
 
 @task(name="convert-step", **_STEP_TASK)
-def convert_step(spec: EndToEndConfig, fingerprint: str) -> dict[str, Any]:
-    assert spec.convert is not None
+def convert_step(spec: EndToEndConfig, config: ConvertStep, fingerprint: str) -> dict[str, Any]:
     folder = e2e.step_dir(spec, "convert")
-    manifest = e2e.run_convert(spec.convert, folder)
+    manifest = e2e.run_convert(config, folder)
     e2e.mark_step_done(folder, "convert", fingerprint)
     return manifest
 
 
 @task(name="distill-step", **_STEP_TASK)
-def distill_step(spec: EndToEndConfig, fingerprint: str) -> dict[str, Any]:
-    manifest = e2e.run_distill(spec)
+def distill_step(spec: EndToEndConfig, config: DistillConfig, fingerprint: str) -> dict[str, Any]:
+    manifest = e2e.run_distill(config)
     e2e.mark_step_done(e2e.step_dir(spec, "distill"), "distill", fingerprint)
     return manifest
 
 
 @task(name="train-step", **_STEP_TASK)
-def train_step(spec: EndToEndConfig, fingerprint: str) -> dict[str, Any]:
-    summary = e2e.run_train(spec)
+def train_step(spec: EndToEndConfig, config: TrainConfig, fingerprint: str) -> dict[str, Any]:
+    summary = e2e.run_train(config, spec.train.config if spec.train else None)
     e2e.mark_step_done(e2e.step_dir(spec, "train"), "train", fingerprint)
     return summary
 
 
 @task(name="publish-step", **_STEP_TASK)
-def publish_step(spec: EndToEndConfig, fingerprint: str) -> dict[str, Any]:
+def publish_step(spec: EndToEndConfig, config: PublishConfig, fingerprint: str) -> dict[str, Any]:
     assert spec.publish is not None
-    result = e2e.run_publish(spec, _hub_token(spec.publish.token_secret))
+    # Read inside the task (never a parameter, result or log line); a local layout needs no token.
+    token = hub_token(spec.publish.token_secret) if config.local_dir is None else None
+    result = e2e.run_publish(config, token)
     e2e.mark_step_done(e2e.step_dir(spec, "publish"), "publish", fingerprint)
     return result
-
-
-def _hub_token(secret_name: str | None) -> str | None:
-    """The Hub token from a Prefect Secret block, when the config names one (else publish reads HF_TOKEN). Read
-    inside the publish task, so it is never a task parameter, a result or a log line."""
-    if secret_name is None:
-        return None
-    from prefect.blocks.system import Secret
-
-    return Secret.load(secret_name).get()
 
 
 @task(name="publish-pipeline-summary")
@@ -135,14 +121,14 @@ def pipeline(
     results: dict[str, dict[str, Any]] = {}
     skipped: list[StepName] = []
     for step in spec.steps():
-        fingerprint = e2e.step_fingerprint(spec, step)
+        settings, fingerprint = e2e.resolve_step(spec, step)
         folder = e2e.step_dir(spec, step)
         done = e2e.step_done(folder, fingerprint)
         runner = STEP_TASKS[step].with_options(
             result_storage=Path(spec.output_dir) / ".prefect-results",
             refresh_cache=not done,  # output deleted or never finished: run even if Prefect has a cached result
         )
-        state = runner(spec, fingerprint, return_state=True)
+        state = runner(spec, settings, fingerprint, return_state=True)
         results[step] = state.result()  # raises when the step failed: later steps need its output
         if state.name == "Cached":
             skipped.append(step)

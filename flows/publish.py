@@ -17,7 +17,7 @@ from stages.publish.run import PublishResult, publish_output
 from stages.publish.upload import UploadError, resolve_token
 
 
-def _token(token_secret: str | None) -> str:
+def hub_token(token_secret: str | None) -> str:
     """The Hub token: the Secret block's value when a name is given, HF_TOKEN otherwise."""
     if token_secret:
         from prefect.blocks.system import Secret
@@ -34,7 +34,7 @@ def _token(token_secret: str | None) -> str:
 def check_settings_task(config: PublishConfig, token_secret: str | None) -> None:
     """Fail before any work: bad settings raise in make_publish_config, a missing token here."""
     if config.local_dir is None:
-        _token(token_secret)
+        hub_token(token_secret)
 
 
 def _is_transient(task, task_run, state) -> bool:
@@ -51,7 +51,7 @@ def _is_transient(task, task_run, state) -> bool:
 # `upload_folder` resumes, so a retry re-sends only what did not arrive.
 @task(name="publish-to-hub", retries=2, retry_delay_seconds=30, retry_condition_fn=_is_transient)
 def publish_task(config: PublishConfig, token_secret: str | None) -> PublishResult:
-    token = _token(token_secret) if config.local_dir is None else None
+    token = hub_token(token_secret) if config.local_dir is None else None
     return publish_output(config, token=token, progress=False, publish_command="prefect flow publish")
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from schemas.config import PipelineConfig, load_config
 from schemas.distill import DistillConfig
 from schemas.end_to_end import ConvertStep, EndToEndConfig, StepName
-from schemas.publish import make_publish_config
+from schemas.publish import PublishConfig, make_publish_config
 from schemas.train import TrainConfig
 from stages.sft.convert import convert, dataset_name
 
@@ -79,14 +79,13 @@ def mark_step_done(folder: Path, step: StepName, fingerprint_: str) -> None:
     (folder / STEP_RECORD).write_text(json.dumps(record) + "\n", encoding="utf-8")
 
 
-def curate_config(spec: EndToEndConfig) -> PipelineConfig:
-    assert spec.curate is not None
-    folder = json.dumps(str(step_dir(spec, "curate")))  # JSON is valid YAML: a path with odd characters survives
-    return load_config(spec.curate.config, [*spec.curate.overrides, f"output.dir={folder}"])
-
-
 def _path(path: Path) -> str:
     return json.dumps(str(path))  # JSON is valid YAML: a path with odd characters survives an override
+
+
+def curate_config(spec: EndToEndConfig) -> PipelineConfig:
+    assert spec.curate is not None
+    return load_config(spec.curate.config, [*spec.curate.overrides, f"output.dir={_path(step_dir(spec, 'curate'))}"])
 
 
 def distill_config(spec: EndToEndConfig) -> DistillConfig:
@@ -98,14 +97,10 @@ def distill_config(spec: EndToEndConfig) -> DistillConfig:
     return load_config(spec.distill.config, [*spec.distill.overrides, *wiring], model=DistillConfig)
 
 
-def distill_inputs(config: DistillConfig) -> list[str]:
-    return [config.input.path] if config.input.path else []
-
-
-def run_distill(spec: EndToEndConfig) -> dict[str, Any]:
+def run_distill(config: DistillConfig) -> dict[str, Any]:
     from stages.distill.runner import run_distill as distill
 
-    return distill(distill_config(spec))
+    return distill(config)
 
 
 def train_config(spec: EndToEndConfig) -> TrainConfig:
@@ -128,29 +123,28 @@ def train_config(spec: EndToEndConfig) -> TrainConfig:
     return load_config(spec.train.config, [*spec.train.overrides, *wiring], model=TrainConfig)
 
 
-def train_inputs(config: TrainConfig) -> list[str]:
-    return [*config.data.paths, *([config.data.mapping.rsplit(":", 1)[0]] if config.data.mapping else [])]
-
-
-def run_train(spec: EndToEndConfig) -> dict[str, Any]:
+def run_train(config: TrainConfig, config_path: str | None) -> dict[str, Any]:
     from stages.train.trainer import run_training
 
-    config = train_config(spec)
-    return run_training(config, config_path=spec.train.config if spec.train else None, progress=False)
+    return run_training(config, config_path=config_path, progress=False)
 
 
-def run_publish(spec: EndToEndConfig, token: str | None) -> dict[str, Any]:
-    """Publish one step's output; the token (None: HF_TOKEN) is passed through, never stored."""
-    from stages.publish.run import publish_output
-
+def publish_config(spec: EndToEndConfig) -> PublishConfig:
+    """What the publish step publishes: the output folder of its source step."""
     step = spec.publish
     assert step is not None
-    config = make_publish_config(
+    return make_publish_config(
         output_dir=str(step_dir(spec, step.source)),
         repo_id=step.repo_id,
         private=step.private,
         local_dir=step.local_dir,
     )
+
+
+def run_publish(config: PublishConfig, token: str | None) -> dict[str, Any]:
+    """The token (None: HF_TOKEN, or none for a local layout) is passed through, never stored."""
+    from stages.publish.run import publish_output
+
     return publish_output(config, token=token, progress=False).to_dict()
 
 
@@ -237,19 +231,21 @@ def summary_markdown(spec: EndToEndConfig, results: dict[str, dict[str, Any]], s
     return "\n".join(lines) + "\n"
 
 
-def step_fingerprint(spec: EndToEndConfig, step: StepName) -> str:
-    """Fingerprint of a step as configured in this run: its resolved config and every file it reads."""
+def resolve_step(spec: EndToEndConfig, step: StepName) -> tuple[BaseModel, str]:
+    """A step's resolved settings, as it will run with them, and their fingerprint (settings + every file read).
+    Resolved once per run, so the fingerprint describes exactly what runs."""
     if step == "curate":
-        config = curate_config(spec)
-        return fingerprint(step, config, config.input.paths)
+        curate = curate_config(spec)
+        return curate, fingerprint(step, curate, curate.input.paths)
     if step == "convert":
         assert spec.convert is not None
-        return fingerprint(step, spec.convert, convert_inputs(spec.convert))
+        return spec.convert, fingerprint(step, spec.convert, convert_inputs(spec.convert))
     if step == "distill":
-        config = distill_config(spec)
-        return fingerprint(step, config, distill_inputs(config))
+        distill = distill_config(spec)
+        return distill, fingerprint(step, distill, [distill.input.path] if distill.input.path else [])
     if step == "train":
-        config = train_config(spec)
-        return fingerprint(step, config, train_inputs(config))
-    assert spec.publish is not None
-    return fingerprint(step, spec.publish, [str(step_dir(spec, spec.publish.source))])
+        train = train_config(spec)
+        mapping_file = [train.data.mapping.rsplit(":", 1)[0]] if train.data.mapping else []
+        return train, fingerprint(step, train, [*train.data.paths, *mapping_file])
+    publish = publish_config(spec)
+    return publish, fingerprint(step, publish, [publish.output_dir])
