@@ -19,6 +19,7 @@ import torch
 
 from schemas.config import dump_config
 from schemas.train import TrainConfig
+from stages.sft.io import write_rows
 from stages.train import preflight
 from stages.train.data import DataError, Examples, build_dpo, build_sft, count_pairs, read_records
 from stages.train.launch import is_main_process, launch_command
@@ -226,12 +227,6 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    import json
-
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-
-
 def run_training(
     config: TrainConfig,
     config_path: str | None = None,
@@ -257,8 +252,8 @@ def run_training(
     examples, data_stats = prepare_data(config, tokenizer)
     main = is_main_process()
     if main:
-        _jsonl(out / "data-rejected.jsonl", examples.rejected)
-        _jsonl(out / "data-errors.jsonl", data_stats.pop("errors_list"))
+        write_rows(examples.rejected, out / "data-rejected.jsonl", "jsonl")
+        write_rows(data_stats.pop("errors_list"), out / "data-errors.jsonl", "jsonl")
         (out / "config.yaml").write_text(dump_config(config), encoding="utf-8")
     else:
         data_stats.pop("errors_list")
