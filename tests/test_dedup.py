@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -375,6 +376,34 @@ def test_sample_loses_exactly_its_duplicates(tmp_path: Path):
     originals = {url for _, url in SAMPLE_DUPLICATES.values()}
     assert all(row["dedup_cluster_size"] == (2 if row["url"] in originals else 1) for row in kept)
     assert list(manifest["stage_seconds"]) == ["ingest", "extract", "language", "quality", "dedup", "tokens", "write"]
+
+
+def test_curate_with_dedup_on_the_real_crawl_in_both_modes(shared_data: Path, tmp_path: Path):
+    """The curate command on every WARC/ARC/WET file of the shared crawl samples, dedup on: streaming (one task) and
+    sharded (two tasks) keep the same documents, and each dropped page is a copy of a kept one."""
+    crawl = json.dumps([str(shared_data / "warc")])
+    runs = {}
+    for mode, tasks in (("streaming", "1"), ("sharded", "2")):
+        output = tmp_path / mode
+        result = CliRunner().invoke(
+            app,
+            ["curate", "--set", f"input.paths={crawl}", "--output", str(output), "--tasks", tasks, "--no-progress"]
+            + ["--set", "dedup.enabled=true", "--set", f"dedup.mode={mode}"],
+        )
+        assert result.exit_code == 0, result.output
+        runs[mode] = (output, json.loads((output / "manifest.json").read_text()))
+    (output, manifest), (sharded_output, sharded_manifest) = runs["streaming"], runs["sharded"]
+    assert manifest["accounted"] and sharded_manifest["accounted"]
+    assert manifest["input_records"] == 176 and manifest["rejected"]["dedup"] == {"exact": 2}
+    kept = {row["id"]: row for row in read_dir(output / "data").to_pylist()}
+    assert set(read_dir(sharded_output / "data")["id"].to_pylist()) == set(kept)
+    dropped = [row for row in read_dir(output / "rejected").to_pylist() if row["stage"] == "dedup"]
+    assert len(dropped) == 2
+    copies = Counter(row["duplicate_of"] for row in dropped)
+    for row in dropped:
+        original = kept[row["duplicate_of"]]
+        assert normalize(original["text"]) == normalize(row["text"])
+        assert original["dedup_cluster_size"] == 1 + copies[original["id"]]
 
 
 # -- incremental dedup against a reference index ----------------------------------------------------------------
