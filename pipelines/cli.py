@@ -21,8 +21,9 @@ app = typer.Typer(
     "Start with `refinery curate configs/sample.yaml`; every config key can be overridden with --set.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
-config_app = typer.Typer(help="Inspect configs.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect configs.", no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(config_app, name="config")
 app.add_typer(eval_app, name="eval")
 app.add_typer(quality_app, name="quality")
@@ -77,9 +78,9 @@ def curate(
 ) -> None:
     """Curate documents: ingest -> HTML extraction -> language ID -> quality rules -> token count -> Parquet.
 
-    Kept documents go to OUTPUT/data/*.parquet, removed ones to OUTPUT/rejected/*.parquet (with stage and reason),
-    unreadable input to OUTPUT/errors/*.jsonl, and the counts to OUTPUT/manifest.json. Rerunning the same
-    command skips tasks that already completed.
+    Kept documents go to `OUTPUT/data/*.parquet`, removed ones to `OUTPUT/rejected/*.parquet` (with stage and
+    reason), unreadable input to `OUTPUT/errors/*.jsonl`, and the counts to `OUTPUT/manifest.json`. Rerunning the
+    same command skips tasks that already completed.
     """
     extra: list[str] = []
     if input:

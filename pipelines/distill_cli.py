@@ -52,7 +52,7 @@ def distill(
     keep the right ones (reasoning task), build chosen/rejected pairs (preference task) or Q/A pairs from document
     chunks (questions task).
 
-    Writes OUTPUT/data/*.parquet (canonical records), OUTPUT/exports/ (ShareGPT with reasoning, Alpaca,
+    Writes `OUTPUT/data/*.parquet` (canonical records), OUTPUT/exports/ (ShareGPT with reasoning, Alpaca,
     preference, + dataset_info.json), OUTPUT/rejected/samples.jsonl (every dropped sample with its reason),
     OUTPUT/errors/ (failed requests, unreadable input) and OUTPUT/manifest.json (requests, tokens, cost, samples).
     The API key is read from the environment variable named by teacher.api_key_env and never written.

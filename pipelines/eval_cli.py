@@ -11,7 +11,7 @@ import typer
 from stages.langid_backends import BACKENDS, DEFAULT_ENSEMBLE_THRESHOLD
 from stages.language import BUNDLED_MODEL
 
-eval_app = typer.Typer(help="Measure components on labelled data.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure components on labelled data.", no_args_is_help=True, rich_markup_mode="markdown")
 
 
 @eval_app.command("langid")

@@ -43,7 +43,7 @@ def publish_command(
         Path | None,
         typer.Option(
             "--local-dir",
-            help="Write the repo layout (README.md card, data/CONFIG/train-*.parquet, assets/) here and upload "
+            help="Write the repo layout (README.md card, `data/CONFIG/train-*.parquet`, assets/) here and upload "
             "nothing; load it back with datasets.load_dataset(DIR, CONFIG).",
             show_default=False,
         ),

@@ -10,7 +10,7 @@ import typer
 
 from stages.quality_classifier import TrainParams
 
-quality_app = typer.Typer(help="Train quality classifiers.", no_args_is_help=True)
+quality_app = typer.Typer(help="Train quality classifiers.", no_args_is_help=True, rich_markup_mode="markdown")
 _DEFAULTS = TrainParams()
 
 

@@ -41,7 +41,7 @@ def sft_curate(
         typer.Option(
             "--output",
             "-o",
-            help="Output folder; replaces output.dir. It gets data/NAME.* (kept records, in the input's format "
+            help="Output folder; replaces output.dir. It gets `data/NAME.*` (kept records, in the input's format "
             "unless output.format says otherwise), rejected/sft-curate.jsonl (every dropped record with stage, "
             "reason and details), errors/sft-curate.jsonl (unreadable rows) and manifest.json (counts).",
             show_default=False,

@@ -114,7 +114,9 @@ def test_help_explains_every_option():
     runner = CliRunner()
     top = runner.invoke(app, ["--help"])
     assert top.exit_code == 0 and "curate" in top.output and "config" in top.output
-    curate_help = runner.invoke(app, ["curate", "--help"])
+    curate_help = runner.invoke(app, ["curate", "--help"], terminal_width=200)
     for option in ("--input", "--output", "--workers", "--tasks", "--set", "--progress"):
         assert option in curate_help.output
     assert "manifest.json" in curate_help.output
+    # Help text is shown as written: no markup eats a [list] example or the * of a glob.
+    assert "language.languages=[en,zh]" in curate_help.output and "OUTPUT/rejected/*.parquet" in curate_help.output
