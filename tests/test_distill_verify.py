@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from pathlib import Path
 
 import pytest
 
 from schemas.distill import ChunkingConfig, DistillConfig, VerifyConfig
+from stages.distill.math_worker import MathVerifier
 from stages.distill.reasoning import split_reasoning
 from stages.distill.tasks import build_requests, chunk_text, load_encoder, load_prompts, parse_qa_pairs
 from stages.distill.verify import (
@@ -92,6 +94,30 @@ def test_math_verify_on_math500_solutions(shared_data: Path):
     assert resolve_method(VerifyConfig(), prose, "preference") == "judge"
     assert resolve_method(VerifyConfig(), rows[0]["solution"], "reasoning") == "math"  # a solution with \boxed{}
     assert last_boxed("a \\boxed{\\frac{1}{2}} b \\boxed{x^{2}}") == "x^{2}"
+
+
+# sympy evaluates this tower when comparing it; in a thread (where Prefect runs tasks) that used to hang the run.
+POWER_TOWER = "The result is \\boxed{9^{9^{9^{9}}}}."
+
+
+def test_an_answer_sympy_cannot_finish_is_rejected_not_hung():
+    verdicts: list = []
+    worker = threading.Thread(target=lambda: verdicts.append(check_math(POWER_TOWER, "5")), daemon=True)
+    worker.start()
+    worker.join(timeout=90)
+    assert not worker.is_alive(), "math verification of a power tower did not return"
+    assert verdicts[0].passed is False and verdicts[0].reason in ("wrong_answer", "verifier_timeout")
+    assert check_math("So \\boxed{\\frac{1}{2}}.", "0.5").passed  # the shared worker still answers
+
+
+def test_a_check_past_its_deadline_kills_the_worker_and_the_next_one_starts_fresh():
+    verifier = MathVerifier(timeout=60, deadline=2)  # math-verify's own timeout would come too late
+    try:
+        assert verifier.check("$5$", POWER_TOWER) == ("verifier_timeout", None, None)
+        assert verifier.killed == 1
+        assert verifier.check("$5$", "\\boxed{5}")[0] == "correct"
+    finally:
+        verifier.close()
 
 
 def test_exact_regex_callable_and_judge(shared_data: Path):

@@ -8,14 +8,13 @@ LLM judge is not here: it needs teacher requests, so the runner asks the judge a
 from __future__ import annotations
 
 import importlib
-import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.distill import VerifyConfig
+from stages.distill.math_worker import shared_verifier
 
 
 @dataclass(frozen=True)
@@ -84,37 +83,18 @@ def check_gsm8k(answer: str, reference: str | None, question: str = "") -> Verdi
     return Verdict(passed, "correct" if passed else "wrong_answer", f"{got:g}", f"{expected:g}")
 
 
-def _math_verify_quietly() -> tuple[Callable[..., Any], Callable[..., Any], dict[str, Any], dict[str, Any]]:
-    from math_verify import parse, verify
-
-    # math-verify's timeouts use signal.alarm, which only works on the main thread (Prefect runs tasks in
-    # threads); off the main thread they are switched off and its warning about that is silenced.
-    if threading.current_thread() is threading.main_thread():
-        return parse, verify, {}, {}
-    logging.getLogger("math_verify").setLevel(logging.ERROR)
-    return parse, verify, {"parsing_timeout": None}, {"timeout_seconds": None}
-
-
 def check_math(answer: str, reference: str | None, question: str = "") -> Verdict:
     """math-verify: the reference (GSM8K's `#### N` part, or the whole, as LaTeX) against the answer's final
-    expression (math-verify prefers the last \\boxed{})."""
+    expression (math-verify prefers the last \\boxed{}). It runs in a child process with a deadline
+    (`math_worker`), so an answer sympy cannot finish evaluating is rejected as `verifier_timeout` instead of
+    stopping the run."""
     if reference is None:
         return Verdict(False, "no_reference")
-    parse, verify, parse_kw, verify_kw = _math_verify_quietly()
     gold_text = gsm8k_reference(reference) or reference
     if "$" not in gold_text and "\\boxed" not in gold_text:
         gold_text = f"${gold_text}$"  # a bare reference such as `\frac{1}{2}` or `72` parses as LaTeX this way
-    try:
-        gold = parse(gold_text, **parse_kw)
-        pred = parse(answer, **parse_kw)
-        if not gold:
-            return Verdict(False, "reference_unparsable", expected=gold_text)
-        if not pred:
-            return Verdict(False, "no_answer_found", expected=str(gold[-1]))
-        passed = bool(verify(gold, pred, **verify_kw))
-    except Exception as err:  # sympy can fail on odd input; that is this sample's problem, not the run's
-        return Verdict(False, "verifier_error", extracted=str(err)[:200])
-    return Verdict(passed, "correct" if passed else "wrong_answer", str(pred[-1]), str(gold[-1]))
+    reason, extracted, expected = shared_verifier().check(gold_text, answer)
+    return Verdict(reason == "correct", reason, extracted, expected)
 
 
 def _fold(text: str) -> str:
