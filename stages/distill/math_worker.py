@@ -3,50 +3,56 @@
 sympy can spend unbounded time on an answer such as ``\\boxed{9^{9^{9^{9}}}}`` (comparing it means evaluating the
 tower). math-verify bounds that with ``signal.alarm``, which only works on a main thread; Prefect runs tasks in
 threads, where the timeouts are off, so one such reply froze the whole run (the evaluation holds the interpreter).
-Here parsing and comparison run on the main thread of a child process, where math-verify's own timeouts work, and
-the parent kills the child when even that does not answer in time (a long computation in C never returns to the
-signal handler), then starts a fresh child for the next answer.
+Here parsing and comparison run on the main thread of a child process (``python -m stages.distill.math_worker``,
+one JSON line per answer), where math-verify's own timeouts work, and the parent kills the child when even that
+does not answer in time (a long computation in C never returns to the signal handler), then starts a fresh child
+for the next answer. A plain subprocess rather than ``multiprocessing``: it never re-imports the caller's
+``__main__``, which an unguarded user script would not survive.
 """
 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import json
+import select
+import subprocess
+import sys
 import threading
-from multiprocessing.connection import Connection
+from typing import IO
 
 #: What one check returns: (reason, extracted answer, expected answer); reason is correct, wrong_answer,
 #: no_answer_found, reference_unparsable, verifier_error or verifier_timeout.
 MathResult = tuple[str, str | None, str | None]
 
 
-def _serve(conn: Connection, timeout: int) -> None:
-    """The child: answer (gold_text, answer) jobs until the parent closes the pipe."""
-    import logging
-
+def check_one(gold_text: str, answer: str, timeout: int) -> MathResult:
+    """One check, in this process (the child's side)."""
     from math_verify import parse, verify
 
+    try:
+        gold = parse(gold_text, parsing_timeout=timeout)
+        pred = parse(answer, parsing_timeout=timeout)
+        if not gold:
+            return ("reference_unparsable", None, gold_text)
+        if not pred:
+            return ("no_answer_found", None, str(gold[-1]))
+        passed = verify(gold, pred, timeout_seconds=timeout)
+        return ("correct" if passed else "wrong_answer", str(pred[-1]), str(gold[-1]))
+    except Exception as err:  # sympy can fail on odd input; that is this answer's problem, not the run's
+        return ("verifier_error", str(err)[:200], None)
+
+
+def serve(timeout: int, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> None:
+    """The child: answer {"gold", "answer"} lines with [reason, extracted, expected] lines until stdin closes."""
+    import logging
+
+    import math_verify  # noqa: F401  (imported before "ready", so the parent's startup deadline covers it)
+
     logging.getLogger("math_verify").setLevel(logging.ERROR)  # its per-timeout warnings would flood the log
-    conn.send("ready")
-    while True:
-        try:
-            gold_text, answer = conn.recv()
-        except EOFError:
-            return
-        result: MathResult
-        try:
-            gold = parse(gold_text, parsing_timeout=timeout)
-            pred = parse(answer, parsing_timeout=timeout)
-            if not gold:
-                result = ("reference_unparsable", None, gold_text)
-            elif not pred:
-                result = ("no_answer_found", None, str(gold[-1]))
-            else:
-                passed = verify(gold, pred, timeout_seconds=timeout)
-                result = ("correct" if passed else "wrong_answer", str(pred[-1]), str(gold[-1]))
-        except Exception as err:  # sympy can fail on odd input; that is this answer's problem, not the run's
-            result = ("verifier_error", str(err)[:200], None)
-        conn.send(result)
+    print(json.dumps("ready"), file=stdout, flush=True)
+    for line in stdin:
+        job = json.loads(line)
+        print(json.dumps(check_one(job["gold"], job["answer"], timeout)), file=stdout, flush=True)
 
 
 class MathVerifier:
@@ -63,52 +69,67 @@ class MathVerifier:
     def __init__(self, timeout: int = 5, deadline: float = 30.0, startup_deadline: float = 120.0) -> None:
         self.timeout, self.deadline, self.startup_deadline = timeout, deadline, startup_deadline
         self._lock = threading.Lock()
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._child: subprocess.Popen[str] | None = None
         #: Children killed for running past the deadline, over this object's life.
         self.killed = 0
 
     def check(self, gold_text: str, answer: str) -> MathResult:
         with self._lock:
-            conn = self._connection()
-            conn.send((gold_text, answer))
-            if conn.poll(self.deadline):
-                try:
-                    return conn.recv()
-                except EOFError:  # the child died (e.g. out of memory on a huge number)
-                    self._stop()
-                    return ("verifier_error", "math-verify's process exited while checking this answer", None)
-            self._stop()
-            self.killed += 1
-            return ("verifier_timeout", None, None)
+            child = self._running_child()
+            assert child.stdin is not None
+            try:
+                child.stdin.write(json.dumps({"gold": gold_text, "answer": answer}) + "\n")
+                child.stdin.flush()
+                reply = self._read_line(child, self.deadline)
+            except (BrokenPipeError, OSError):
+                reply = ""
+            if reply is None:
+                self._stop()
+                self.killed += 1
+                return ("verifier_timeout", None, None)
+            if not reply:  # the child died (e.g. out of memory on a huge number)
+                self._stop()
+                return ("verifier_error", "math-verify's process exited while checking this answer", None)
+            reason, extracted, expected = json.loads(reply)
+            return (reason, extracted, expected)
 
     def close(self) -> None:
         with self._lock:
             self._stop()
 
-    def _connection(self) -> Connection:
-        if self._conn is not None and self._process is not None and self._process.is_alive():
-            return self._conn
+    def _running_child(self) -> subprocess.Popen[str]:
+        if self._child is not None and self._child.poll() is None:
+            return self._child
         self._stop()
-        # spawn, not fork: the parent runs Prefect's threads, and a forked child could inherit a held lock.
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.timeout), daemon=True, name="math-verify")
-        process.start()
-        child.close()
-        if not parent.poll(self.startup_deadline) or parent.recv() != "ready":
-            process.kill()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "stages.distill.math_worker", str(self.timeout)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        if self._read_line(child, self.startup_deadline) != json.dumps("ready") + "\n":
+            child.kill()
+            child.wait()
             raise RuntimeError(f"math-verify's worker process did not start within {self.startup_deadline:.0f} s")
-        self._process, self._conn = process, parent
-        return parent
+        self._child = child
+        return child
+
+    @staticmethod
+    def _read_line(child: subprocess.Popen[str], deadline: float) -> str | None:
+        """The child's next line ("" if it exited), or None when none arrived within ``deadline`` seconds."""
+        assert child.stdout is not None
+        ready, _, _ = select.select([child.stdout], [], [], deadline)
+        return child.stdout.readline() if ready else None
 
     def _stop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        if self._process is not None:
-            self._process.kill()
-            self._process.join()
-        self._process = self._conn = None
+        if self._child is not None:
+            self._child.kill()
+            self._child.wait()
+            for stream in (self._child.stdin, self._child.stdout):
+                if stream is not None:
+                    stream.close()
+        self._child = None
 
 
 _shared: MathVerifier | None = None
@@ -123,3 +144,7 @@ def shared_verifier() -> MathVerifier:
             _shared = MathVerifier()
             atexit.register(_shared.close)
         return _shared
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
