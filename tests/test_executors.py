@@ -21,20 +21,31 @@ def kept_ids(output: Path) -> list[str]:
 
 
 def _curate(shared_data: Path, output: Path, *sets: str) -> dict:
-    inputs = json.dumps([str(shared_data / "warc/resiliparse"), str(shared_data / "warc/dolma")])
-    return run_curate(load_config(None, [f"input.paths={inputs}", f"output.dir={output}", *sets]))
+    inputs = json.dumps([str(shared_data / "warc")])
+    settings = [f"input.paths={inputs}", f"output.dir={output}", "dedup.enabled=true", *sets]
+    return run_curate(load_config(None, settings))
 
 
 def test_ray_run_keeps_the_same_documents_as_the_local_run(shared_data: Path, tmp_path: Path):
+    """The whole chain, dedup included: streaming dedup on one local task, sharded dedup (signatures, buckets,
+    clusters, filter: one Ray job per phase) on two Ray tasks."""
     import ray
 
     local = _curate(shared_data, tmp_path / "local")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        on_ray = _curate(shared_data, tmp_path / "ray", "executor.type=ray", "executor.tasks=2", "executor.workers=2")
+        on_ray = _curate(
+            shared_data,
+            tmp_path / "ray",
+            "executor.type=ray",
+            "executor.tasks=2",
+            "executor.workers=2",
+            "dedup.mode=sharded",
+        )
     finally:
         ray.shutdown()
     assert on_ray["accounted"] and on_ray["input_records"] == local["input_records"]
+    assert on_ray["rejected"]["dedup"] == local["rejected"]["dedup"] == {"exact": 2}
     assert kept_ids(tmp_path / "ray") == kept_ids(tmp_path / "local") != []
 
 
