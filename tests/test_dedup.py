@@ -220,6 +220,22 @@ def test_cs336_fuzzy_duplicate_licenses(shared_data: Path, tmp_path: Path):
     ]
 
 
+def test_data_juicer_dedup_demo(shared_data: Path, tmp_path: Path):
+    """Data-Juicer's dedup demo (14 en/zh/fr texts): an exact copy, two English articles each with a one-word
+    change, a Chinese notice with an inserted label; the short sentences that merely look alike stay."""
+    source = shared_data / "dedup/data-juicer/demo-dataset-deduplication.jsonl"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    records = [{"id": str(i), "text": json.loads(line)["text"]} for i, line in enumerate(lines)]
+    kept, rejected = run_streaming(records, tmp_path)
+    assert {r["id"]: (r["reason"], r["duplicate_of"]) for r in rejected} == {
+        "8": ("near", "7"),
+        "10": ("near", "9"),
+        "11": ("exact", "6"),
+        "13": ("near", "12"),
+    }
+    assert [d.id for d in kept] == ["0", "1", "2", "3", "4", "5", "6", "7", "9", "12"]
+
+
 def test_index_stays_under_200_bytes_per_document(corpus: list[dict], tmp_path: Path):
     step = StreamingDedup(str(tmp_path), DedupConfig(enabled=True))
     list(step.run(iter(as_docs(corpus))))
