@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -353,6 +354,40 @@ def test_reasoning_task_keeps_correct_samples_within_the_pass_rate_band(monkeypa
     assert samples["rejected"]["pass_rate_above_band"] == 4
     assert samples["rejected"]["truncated"] == 2
     assert manifest["reasoning_from"]["missing_open_tag"] == 30
+
+
+def test_math_verification_survives_answers_sympy_cannot_finish(monkeypatch, tmp_path, shared_data):
+    """MATH-500 problems checked with math-verify, run in a thread as Prefect runs tasks: a power tower (which
+    sympy tries to evaluate) is rejected as a wrong answer and the run finishes."""
+    rows = [json.loads(line) for line in (shared_data / "eval/math500/test.jsonl").read_text().splitlines()[:2]]
+    answers = {r["problem"]: r["answer"] for r in rows}
+    replies = ["\\boxed{{{}}}", "\\boxed{{9^{{9^{{9^{{9}}}}}}}}", "\\boxed{{42}}", "So it is \\boxed{{{}}}."]
+
+    def reply(request):
+        return {"content": f"</think>\n\n{replies[request.sample_index].format(answers[_question_of(request)])}"}
+
+    results: list = []
+    run = threading.Thread(
+        target=lambda: results.append(
+            _run(
+                monkeypatch,
+                tmp_path,
+                shared_data,
+                [ScriptedTeacher(reply)],
+                input={"path": str(shared_data / "eval/math500/test.jsonl"), "question_field": "problem"},
+                limit=2,
+                verify={"method": "math"},
+            )
+        ),
+        daemon=True,
+    )
+    run.start()
+    run.join(timeout=240)
+    assert not run.is_alive(), "the distill run hung in math verification"
+    manifest, out = results[0]
+    _check_accounting(manifest, out)
+    assert manifest["samples"]["kept"] == 4  # samples 0 and 3 of both problems
+    assert manifest["samples"]["rejected"] == {"wrong_answer": 4}  # the towers and the 42s
 
 
 def test_preference_pairs_judge_errors_and_budget(monkeypatch, tmp_path, shared_data):
