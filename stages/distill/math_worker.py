@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import atexit
 import json
-import select
+import queue
 import subprocess
 import sys
 import threading
@@ -70,6 +70,7 @@ class MathVerifier:
         self.timeout, self.deadline, self.startup_deadline = timeout, deadline, startup_deadline
         self._lock = threading.Lock()
         self._child: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str] = queue.Queue()  # the child's stdout, line by line ("" at its end)
         #: Children killed for running past the deadline, over this object's life.
         self.killed = 0
 
@@ -80,7 +81,7 @@ class MathVerifier:
             try:
                 child.stdin.write(json.dumps({"gold": gold_text, "answer": answer}) + "\n")
                 child.stdin.flush()
-                reply = self._read_line(child, self.deadline)
+                reply = self._read_line(self.deadline)
             except (BrokenPipeError, OSError):
                 reply = ""
             if reply is None:
@@ -108,28 +109,43 @@ class MathVerifier:
             text=True,
             encoding="utf-8",
         )
-        if self._read_line(child, self.startup_deadline) != json.dumps("ready") + "\n":
+        self._lines = queue.Queue()
+        # A thread per child reads its replies, so waiting for one can time out on any platform (select() on a
+        # pipe is POSIX-only); it ends when the child's stdout closes.
+        reader = threading.Thread(target=_pump, args=(child.stdout, self._lines), daemon=True, name="math-verify-out")
+        reader.start()
+        first = self._read_line(self.startup_deadline)
+        if first != json.dumps("ready") + "\n":
             child.kill()
             child.wait()
-            raise RuntimeError(f"math-verify's worker process did not start within {self.startup_deadline:.0f} s")
+            why = "exited at start (its error is above)" if first == "" else "did not start"
+            raise RuntimeError(f"math-verify's worker process {why} within {self.startup_deadline:.0f} s")
         self._child = child
         return child
 
-    @staticmethod
-    def _read_line(child: subprocess.Popen[str], deadline: float) -> str | None:
+    def _read_line(self, deadline: float) -> str | None:
         """The child's next line ("" if it exited), or None when none arrived within ``deadline`` seconds."""
-        assert child.stdout is not None
-        ready, _, _ = select.select([child.stdout], [], [], deadline)
-        return child.stdout.readline() if ready else None
+        try:
+            return self._lines.get(timeout=deadline)
+        except queue.Empty:
+            return None
 
     def _stop(self) -> None:
         if self._child is not None:
             self._child.kill()
             self._child.wait()
-            for stream in (self._child.stdin, self._child.stdout):
-                if stream is not None:
-                    stream.close()
+            if self._child.stdin is not None:
+                self._child.stdin.close()  # stdout is closed by its reader thread, which sees it end
         self._child = None
+
+
+def _pump(stream: IO[str] | None, lines: queue.Queue[str]) -> None:
+    """Hand the child's stdout to ``lines`` line by line, then "" when it ends."""
+    if stream is not None:
+        with stream:
+            for line in stream:
+                lines.put(line)
+    lines.put("")
 
 
 _shared: MathVerifier | None = None
