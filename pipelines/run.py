@@ -73,6 +73,16 @@ def finish_run(config: PipelineConfig, wall_seconds: float | None = None) -> dic
     return manifest
 
 
+def _check_local_inputs(config: PipelineConfig) -> None:
+    """Fail before any task starts (whose executor would log a traceback first) when a local input path is
+    missing. Remote paths (s3://, hf://, ...) and Hugging Face dataset names are left to the readers."""
+    if config.input.format == "hf":
+        return
+    missing = [path for path in config.input.paths if "://" not in path and not Path(path).exists()]
+    if missing:
+        raise FileNotFoundError(f"input path does not exist: {', '.join(missing)}")
+
+
 def run_curate(config: PipelineConfig, progress: bool = False) -> dict[str, Any] | None:
     """Run (or resume) the chain; return the manifest, also written to OUTPUT/manifest.json.
 
@@ -82,6 +92,7 @@ def run_curate(config: PipelineConfig, progress: bool = False) -> dict[str, Any]
     """
     if not config.input.paths:
         raise ValueError("no input: set input.paths in the config or pass --input")
+    _check_local_inputs(config)
     output = Path(config.output.dir)
     output.mkdir(parents=True, exist_ok=True)
     (output / "config.yaml").write_text(dump_config(config), encoding="utf-8")  # what `refinery report` reads

@@ -213,10 +213,12 @@ def test_cli_curate_prints_summary_and_writes_manifest(shared_data: Path, tmp_pa
     assert "every record accounted for: **yes**" in (tmp_path / "summary.md").read_text()
 
 
-def test_cli_reports_missing_input(tmp_path: Path):
+def test_cli_reports_missing_input(tmp_path: Path, capfd: pytest.CaptureFixture[str]):
     result = CliRunner().invoke(app, ["curate", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "input path does not exist" in result.output
+    # One line, before anything starts: no task traceback on the terminal, no output folder.
+    assert "Traceback" not in capfd.readouterr().err and not (tmp_path / "o").exists()
 
 
 def test_cli_errors_print_brackets_as_they_are(tmp_path: Path):
