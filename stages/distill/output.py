@@ -1,10 +1,10 @@
-"""Write a run's output folders (data/, exports/, rejected/, errors/) through a staging folder, swapped into
-place, and the manifest atomically after them: a killed run leaves the previous output, never a mix."""
+"""Write a run's output folders (data/, exports/, rejected/, errors/) batch by batch into a staging folder, swap
+them into place at the end, and the manifest atomically after them: a killed run leaves the previous output (and
+a stale staging folder the next run removes), never a mix."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,54 +14,68 @@ import pyarrow.parquet as pq
 
 from schemas.conversation import CONVERSATION_SCHEMA, PREFERENCE_SCHEMA, SftRecord, to_arrow_row
 from schemas.distill import DistillConfig
-from stages.distill.exports import write_exports
+from stages.distill.exports import ExportWriter
 from stages.distill.samples import Sample
 from stages.distill.tasks import LoadedPrompts
+from stages.sft.io import RowsWriter
+
+FOLDERS = ("data", "exports", "rejected", "errors")
+STAGING = ".staging"
 
 
-def _rows_table(records: list[SftRecord], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist([to_arrow_row(r) for r in records], schema=schema)
+class OutputWriter:
+    """The output of one run, written as batches of records and samples arrive (`add`), swapped in by `finish`."""
 
+    def __init__(self, config: DistillConfig, out: Path, loaded: LoadedPrompts) -> None:
+        self.out = out
+        self.stage = out / STAGING
+        shutil.rmtree(self.stage, ignore_errors=True)  # left by a killed run
+        for name in FOLDERS:
+            (self.stage / name).mkdir(parents=True)
+        preference = config.task == "preference"
+        self.schema = PREFERENCE_SCHEMA if preference else CONVERSATION_SCHEMA
+        self.data_file = "preferences.parquet" if preference else "conversations.parquet"
+        self._data = pq.ParquetWriter(self.stage / "data" / self.data_file, self.schema, compression="zstd")
+        self._exports = ExportWriter(config, self.stage / "exports")
+        self._rejected = RowsWriter(self.stage / "rejected" / "samples.jsonl", "jsonl")
+        self._errors = RowsWriter(self.stage / "errors" / "requests.jsonl", "jsonl")
+        self._not_sent = RowsWriter(self.stage / "errors" / "not_sent.jsonl", "jsonl")
+        input_errors = RowsWriter(self.stage / "errors" / "input.jsonl", "jsonl")
+        input_errors.write([e.as_dict() for e in loaded.errors])
+        input_errors.close()
 
-def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    def add(self, records: list[SftRecord], samples: list[Sample], error_rows: list[dict[str, Any]]) -> None:
+        if records:
+            rows = [to_arrow_row(r) for r in records]
+            self._data.write_table(pa.Table.from_pylist(rows, schema=self.schema))
+        self._exports.add(records)
+        self._rejected.write([s.rejected_row() for s in samples if s.outcome == "rejected"])
+        self._errors.write(error_rows)
+        self._not_sent.write(
+            [{"prompt_id": s.prompt.id, "sample_index": s.index} for s in samples if s.outcome == "not_sent"]
+        )
 
-
-def write_outputs(
-    config: DistillConfig,
-    out: Path,
-    records: list[SftRecord],
-    samples: list[Sample],
-    loaded: LoadedPrompts,
-    error_rows: list[dict[str, Any]],
-    manifest: dict[str, Any],
-) -> None:
-    """Write everything into a staging folder, then swap each output folder in; the manifest follows last."""
-    stage = out / f".staging-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    for name in ("data", "exports", "rejected", "errors"):
-        (stage / name).mkdir(parents=True)
-    preference = config.task == "preference"
-    table = _rows_table(records, PREFERENCE_SCHEMA if preference else CONVERSATION_SCHEMA)
-    data_file = "preferences.parquet" if preference else "conversations.parquet"
-    pq.write_table(table, stage / "data" / data_file, compression="zstd")
-    written, skipped, info = write_exports(config, records, stage / "exports")
-    if info:
-        (stage / "exports" / "dataset_info.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
-    _jsonl(stage / "rejected" / "samples.jsonl", [s.rejected_row() for s in samples if s.outcome == "rejected"])
-    _jsonl(stage / "errors" / "requests.jsonl", error_rows)
-    _jsonl(stage / "errors" / "input.jsonl", [e.as_dict() for e in loaded.errors])
-    not_sent = [{"prompt_id": s.prompt.id, "sample_index": s.index} for s in samples if s.outcome == "not_sent"]
-    if not_sent:
-        _jsonl(stage / "errors" / "not_sent.jsonl", not_sent)
-    manifest["records"].update({"data_file": f"data/{data_file}", "exports": written, "exports_skipped": skipped})
-    (out / "manifest.json").unlink(missing_ok=True)  # no manifest while folders are swapped: output incomplete
-    for name in ("data", "exports", "rejected", "errors"):
-        shutil.rmtree(out / name, ignore_errors=True)
-        (stage / name).replace(out / name)
-    stage.rmdir()
+    def finish(self, manifest: dict[str, Any]) -> None:
+        """Close every file, then swap each output folder in; the manifest follows last (`write_json_atomic`)."""
+        self._data.close()
+        written, skipped, info = self._exports.close()
+        if info:
+            info_text = json.dumps(info, ensure_ascii=False, indent=2) + "\n"
+            (self.stage / "exports" / "dataset_info.json").write_text(info_text, encoding="utf-8")
+        for rows in (self._rejected, self._errors):
+            rows.close()
+        if self._not_sent.rows:
+            self._not_sent.close()
+        else:
+            self._not_sent.discard()
+        manifest["records"].update(
+            {"data_file": f"data/{self.data_file}", "exports": written, "exports_skipped": skipped}
+        )
+        (self.out / "manifest.json").unlink(missing_ok=True)  # no manifest while folders are swapped: incomplete
+        for name in FOLDERS:
+            shutil.rmtree(self.out / name, ignore_errors=True)
+            (self.stage / name).replace(self.out / name)
+        self.stage.rmdir()
 
 
 def write_json_atomic(path: Path, value: dict[str, Any]) -> None:

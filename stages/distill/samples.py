@@ -3,8 +3,8 @@ reasoning split (`classify`) and the verdict of its answer (`verify_samples`, wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from schemas.distill import DistillConfig
@@ -88,11 +88,12 @@ def classify(sample: Sample) -> dict[str, Any] | None:
 
 
 def verify_samples(
-    config: DistillConfig, samples: list[Sample], out: Path, error_rows: list[dict[str, Any]]
-) -> dict | None:
-    """Give every still-pending sample a verdict; the judge's requests go through their own client and cache."""
+    config: DistillConfig, samples: list[Sample], judge: Callable[[], Teacher], error_rows: list[dict[str, Any]]
+) -> None:
+    """Give every still-pending sample a verdict; `judge()` gives the judge's client (its own cache and budget,
+    opened on first use) when a sample needs it."""
     if config.task == "questions":
-        return None  # the questions task checks the JSON shape of each reply, not an answer
+        return  # the questions task checks the JSON shape of each reply, not an answer
     judged: list[Sample] = []
     for sample in samples:
         if sample.outcome != "pending":
@@ -105,13 +106,8 @@ def verify_samples(
             sample.answer, sample.prompt.reference, sample.prompt.question
         )
     if not judged:
-        return None
-    judge_config = config.verify.judge.teacher or config.teacher
-    judge = Teacher(judge_config, out / "cache" / "judge.sqlite", config.progress)
-    try:
-        verdicts = judge.ask([judge_request(config, s.prompt, s.answer, s.tag) for s in judged])
-    finally:
-        stats = judge.close()
+        return
+    verdicts = judge().ask([judge_request(config, s.prompt, s.answer, s.tag) for s in judged])
     for sample in judged:
         response = verdicts.get(sample.tag)
         if response is None:
@@ -130,4 +126,3 @@ def verify_samples(
         else:
             reply = split_reasoning(response.content, response.reasoning_content).answer
             sample.verdict = judge_verdict(reply, config.verify.judge.pass_score)
-    return stats

@@ -109,15 +109,52 @@ def _hf_rows(name: str, split: str, subset: str | None) -> Iterator[Row]:
         yield Row(number, _drop_nulls(row))
 
 
+class RowsWriter:
+    """Rows appended batch by batch to `path`, which appears atomically (temp file + rename) at `close()`, so a
+    half-written file never looks like a finished one. JSON and JSON Lines go to disk as they come (values JSON
+    cannot hold are written as their str); Parquet keeps the rows until `close()`, where its schema is inferred
+    from all of them."""
+
+    def __init__(self, path: Path, file_format: str) -> None:
+        self.path, self.file_format = path, file_format
+        self.rows = 0
+        self._tmp = path.with_name(path.name + ".tmp")
+        self._pending: list[dict[str, Any]] = []
+        self._handle = None if file_format == "parquet" else self._tmp.open("w", encoding="utf-8")
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if self._handle is None:
+            self._pending += rows
+        elif self.file_format == "jsonl":
+            self._handle.writelines(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+        else:  # a JSON array laid out as json.dumps(rows, indent=2) would lay it out
+            for row in rows:
+                item = json.dumps(row, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+                self._handle.write(f"{',' if self.rows else '['}\n  {item}")
+                self.rows += 1
+            return
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        if self._handle is None:
+            pq.write_table(pa.Table.from_pylist(self._pending), self._tmp, compression="zstd")
+            self._pending = []
+        else:
+            if self.file_format == "json":
+                self._handle.write("\n]\n" if self.rows else "[]\n")
+            self._handle.close()
+        self._tmp.replace(self.path)
+
+    def discard(self) -> None:
+        """Drop what was written; no file appears."""
+        if self._handle is not None:
+            self._handle.close()
+        self._tmp.unlink(missing_ok=True)
+        self._pending = []
+
+
 def write_rows(rows: list[dict[str, Any]], path: Path, file_format: str) -> None:
     """Write atomically (temp file + rename), so a half-written file never looks like a finished one."""
-    tmp = path.with_name(path.name + ".tmp")
-    if file_format == "parquet":
-        pq.write_table(pa.Table.from_pylist(rows), tmp, compression="zstd")
-    elif file_format == "jsonl":
-        with tmp.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    writer = RowsWriter(path, file_format)
+    writer.write(rows)
+    writer.close()
