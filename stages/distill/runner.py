@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from schemas.conversation import SftRecord
 from schemas.distill import DistillConfig
 from stages.distill.manifest import Tally, build_manifest
@@ -60,6 +62,8 @@ def run_distill(config: DistillConfig) -> dict[str, Any]:
 
     output = OutputWriter(config, out, loaded)
     tally = Tally()
+    # Over the whole run; the teacher's own bar counts the requests of the batch in progress.
+    prompts_bar = tqdm(total=len(loaded.prompts), unit="prompt", desc="distill", disable=not config.progress)
     try:
         for start in range(0, len(loaded.prompts), config.batch_prompts):
             batch = loaded.prompts[start : start + config.batch_prompts]
@@ -67,7 +71,9 @@ def run_distill(config: DistillConfig) -> dict[str, Any]:
             samples, records, qa, error_rows = _settle(config, batch, responses, judge)
             output.add(records, samples, error_rows)
             tally.add(samples, records, responses, qa)
+            prompts_bar.update(len(batch))
     finally:
+        prompts_bar.close()
         teacher_stats = teacher.close()
         judge_stats = judges[0].close() if judges else None
 
