@@ -17,7 +17,7 @@ from schemas.distill import DistillConfig
 from stages.distill.exports import ExportWriter
 from stages.distill.samples import Sample
 from stages.distill.tasks import LoadedPrompts
-from stages.sft.io import RowsWriter
+from stages.sft.io import RowsWriter, write_rows
 
 FOLDERS = ("data", "exports", "rejected", "errors")
 STAGING = ".staging"
@@ -40,9 +40,7 @@ class OutputWriter:
         self._rejected = RowsWriter(self.stage / "rejected" / "samples.jsonl", "jsonl")
         self._errors = RowsWriter(self.stage / "errors" / "requests.jsonl", "jsonl")
         self._not_sent = RowsWriter(self.stage / "errors" / "not_sent.jsonl", "jsonl")
-        input_errors = RowsWriter(self.stage / "errors" / "input.jsonl", "jsonl")
-        input_errors.write([e.as_dict() for e in loaded.errors])
-        input_errors.close()
+        write_rows([e.as_dict() for e in loaded.errors], self.stage / "errors" / "input.jsonl", "jsonl")
 
     def add(self, records: list[SftRecord], samples: list[Sample], error_rows: list[dict[str, Any]]) -> None:
         if records:
