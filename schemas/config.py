@@ -7,8 +7,9 @@ so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -175,12 +176,34 @@ def parse_override(assignment: str) -> tuple[str, Any]:
         raise ConfigError(f"--set {key}: value {raw!r} is not valid YAML ({err})") from err
 
 
-def format_validation_error(err: ValidationError) -> str:
+def _section_model(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config model that holds the keys at `loc` (a path of field names), or None past a non-model field."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [field.annotation, *get_args(field.annotation)]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return None
+        model = nested[0]
+    return model
+
+
+def format_validation_error(err: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """One line per bad field; an unknown key gets the closest known one of its section (a typo's likely fix)."""
     lines = []
     for item in err.errors():
         where = ".".join(str(part) for part in item["loc"]) or "(top level)"
         got = f" (got {item['input']!r})" if "input" in item and not isinstance(item["input"], dict) else ""
-        lines.append(f"  {where}: {item['msg']}{got}")
+        hint = ""
+        if item["type"] == "extra_forbidden" and model is not None and item["loc"]:
+            section = _section_model(model, tuple(item["loc"][:-1]))
+            known = list(section.model_fields) if section is not None else []
+            close = difflib.get_close_matches(str(item["loc"][-1]), known, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            got = ""  # the unknown key's value says nothing more
+        lines.append(f"  {where}: {item['msg']}{got}{hint}")
     return "invalid config:\n" + "\n".join(lines)
 
 
@@ -206,7 +229,7 @@ def load_config(
     try:
         return model.model_validate(tree)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(err)) from err
+        raise ConfigError(format_validation_error(err, model)) from err
 
 
 def dump_config(config: BaseModel) -> str:

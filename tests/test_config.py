@@ -53,7 +53,12 @@ def test_overrides_are_yaml_typed():
 @pytest.mark.parametrize(
     ("yaml_text", "expected"),
     [
-        ("language:\n  treshold: 0.5\n", "language.treshold: Extra inputs are not permitted"),
+        (
+            "language:\n  treshold: 0.5\n",
+            "language.treshold: Extra inputs are not permitted; did you mean `threshold`?",
+        ),
+        ("qualty:\n  enabled: false\n", "qualty: Extra inputs are not permitted; did you mean `quality`?"),
+        ("dedup:\n  num_band: 3\n", "dedup.num_band: Extra inputs are not permitted; did you mean `num_bands`?"),
         ("executor:\n  workers: many\n", "executor.workers: Input should be a valid integer"),
         ("language:\n  threshold: 2\n", "language.threshold: Input should be less than or equal to 1"),
         (
@@ -75,6 +80,12 @@ def test_bad_config_names_the_field(tmp_path: Path, yaml_text: str, expected: st
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert expected in str(info.value)
+
+
+def test_an_unknown_key_with_nothing_close_gets_no_guess():
+    with pytest.raises(ConfigError) as info:
+        load_config(None, ["colour=blue"])
+    assert str(info.value).endswith("colour: Extra inputs are not permitted")
 
 
 def test_bad_set_value_is_an_error():
