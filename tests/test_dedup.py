@@ -285,20 +285,12 @@ def test_streaming_and_sharded_modes_keep_identical_sets(corpus: list[dict], tmp
     assert results["streaming"] == results["sharded"]
 
 
-def _dedup_bench():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("dedup_bench", REPO / "bench/dedup_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_clusters_equal_datatroves_given_the_same_shingles_and_hash_functions(corpus: list[dict], tmp_path: Path):
     """datatrove's own MinhashDedupBuckets + MinhashDedupCluster, fed refinery's shingles hashed with datasketch's
     functions (the benchmark's control run), cluster every document exactly as refinery's index does: the kept-set
     differences to datatrove in bench/RESULTS.md come from the shingles and the hash draw, not LSH or clustering."""
-    bench = _dedup_bench()
+    from bench import dedup_bench as bench
+
     docs = [{"id": r["id"], "text": r["text"], "language": r["language"]} for r in corpus]
     ids = [d["id"] for d in docs]
     _, ours = bench.run_refinery(docs, tmp_path / "refinery", None)

@@ -118,24 +118,15 @@ def test_agrees_with_datatrove_on_english_web_text(english_web_docs: list[str]) 
     assert 0.2 < reasons[None] / n < 0.9
 
 
-def _benchmark_corpus(shared_data: Path) -> list[tuple[str, str]]:
-    import importlib.util
-
-    path = Path(__file__).parents[1] / "bench/quality_bench.py"
-    spec = importlib.util.spec_from_file_location("quality_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_corpus(shared_data)
-
-
 def test_agrees_with_datatrove_on_benchmark_corpus(shared_data: Path) -> None:
     """The benchmark's other English sources (Wikipedia, Shakespeare, dialogues, math, instructions)."""
     import fasttext
 
+    from bench.quality_bench import build_corpus
     from stages.language import resolve_model_path
 
     web = {"web (c4, dclm, dolma, data-juicer)"}
-    candidates = [(src, text) for src, text in _benchmark_corpus(shared_data) if src not in web]
+    candidates = [(src, text) for src, text in build_corpus(shared_data) if src not in web]
     model = fasttext.load_model(resolve_model_path("lid176-ftz"))
     labels, _ = model.predict([text.replace("\n", " ") for _, text in candidates], k=1)
     english = [item for item, label in zip(candidates, labels, strict=True) if label[0] == "__label__en"]
