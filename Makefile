@@ -12,8 +12,9 @@ DEMO_OUT ?= demo-output
 
 install: $(STAMP)
 
-# Reinstall when the dependency list or the pins change. constraints.txt keeps CI off multi-GB CUDA wheels.
-$(STAMP): pyproject.toml constraints.txt
+# Reinstall when the dependency list or the pins change (constraints.txt keeps CI off multi-GB CUDA wheels), and
+# rebuild the C extension of the quality rules when its source changes.
+$(STAMP): pyproject.toml constraints.txt setup.py stages/quality/_native.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"

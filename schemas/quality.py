@@ -44,6 +44,11 @@ LANGUAGE_ALIASES: dict[str, str] = {
     "zho": "zh",
     "cmn": "zh",
     "yue": "zh",
+    # Chinese varieties written in Han characters (fastText lid.176 labels Wu Chinese "wuu")
+    "wuu": "zh",
+    "gan": "zh",
+    "hsn": "zh",
+    "lzh": "zh",
     "jpn": "ja",
     "kor": "ko",
     "eng": "en",

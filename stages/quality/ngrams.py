@@ -19,6 +19,8 @@ from operator import itemgetter
 
 import numpy as np
 
+from .native import native
+
 _BASE = 0x100000001B3  # odd, so invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 2**64)
 _MAX_PACKED = 2**63
@@ -107,3 +109,17 @@ class NGrams:
         prefix, powers = self._prefix
         # sum_j c_j B^-j over [start, end), times B^start: sum_j c_j B^(start - j), independent of start.
         return (prefix[ends] - prefix[starts]) * powers[starts]
+
+
+def repetition_chars(
+    words: list[str], ids: list[int] | None, top_sizes: tuple[int, ...], dup_sizes: tuple[int, ...]
+) -> tuple[list[int], list[int]]:
+    """``[top_chars(n) for n in top_sizes]`` and ``[duplicated_chars(n) for n in dup_sizes]``, compiled when
+    the extension is built (same results; ``tests/test_quality_native.py``)."""
+    if native is None:
+        n_grams = NGrams(words, ids)
+        return [n_grams.top_chars(n) for n in top_sizes], [n_grams.duplicated_chars(n) for n in dup_sizes]
+    if ids is None:
+        vocab: dict[str, int] = {}
+        ids = [vocab.setdefault(w, len(vocab)) for w in words]
+    return native.repetition(words, ids, top_sizes, dup_sizes)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from schemas.quality import DUP_N_GRAM_SIZES, TOP_N_GRAM_SIZES, GopherRepetitionConfig
 
-from .ngrams import NGrams
+from .ngrams import repetition_chars
 from .result import GroupResult, above, first_failure
 
 if TYPE_CHECKING:
@@ -42,9 +42,9 @@ def score_repetition(text: str, words: Callable[[], WordStats], cfg: GopherRepet
     lines = _LINE_SPLIT.split(text)
     line_dups, line_dup_chars = find_duplicates(lines)
     stats = words()
-    n_grams = NGrams(stats.words, stats.word_ids, stats.word_lengths)
-    top = {n: n_grams.top_chars(n) / n_chars for n in TOP_N_GRAM_SIZES}
-    dup = {n: n_grams.duplicated_chars(n) / n_chars for n in DUP_N_GRAM_SIZES}
+    top_chars, dup_chars = repetition_chars(stats.words, stats.word_ids, TOP_N_GRAM_SIZES, DUP_N_GRAM_SIZES)
+    top = {n: chars / n_chars for n, chars in zip(TOP_N_GRAM_SIZES, top_chars, strict=True)}
+    dup = {n: chars / n_chars for n, chars in zip(DUP_N_GRAM_SIZES, dup_chars, strict=True)}
 
     signals = {
         "repetition_dup_para_frac": para_dups / len(paragraphs),

@@ -13,6 +13,10 @@ Unseen chunks do not go through spaCy's ``Tokenizer`` object: ``ChunkTokenizer.s
 tokenizer's own prefix/suffix/infix/URL functions and special cases, which skips building lexemes and a Doc.
 A chunk whose tokens could start one of the special cases spaCy re-matches afterwards (``_apply_special_cases``)
 goes to the real tokenizer instead. ``tests/test_quality_fast_paths.py`` compares the two on real text.
+
+The loop over unseen chunks (split, then the entry) runs compiled where ``_native.c`` is built, calling the same
+regex functions; ``regex_gates`` lets it skip the regex calls that cannot match (most chunks are plain words).
+``compiled=False`` runs the Python reference; ``tests/test_quality_native.py`` checks both give the same entries.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from typing import NamedTuple
 
 from datatrove.utils.text import PUNCTUATION_SET
 
+from .native import native
+from .regex_gates import bmp_bitmap, gate
+
+_PUNCTUATION_BITMAP = bmp_bitmap(map(ord, PUNCTUATION_SET))  # every member is one character
 # A whitespace run or a chunk; Python's re ``\s`` and str.split() both use str.isspace(), as spaCy does.
 _PARTS = re.compile(r"\s+|\S+")
 
@@ -67,13 +75,16 @@ class ChunkTokenizer:
         language: spaCy language code; its ``spacy.blank`` pipeline must use the standard
             ``spacy.tokenizer.Tokenizer`` (true of the space-delimited languages).
         max_cache: chunks kept before the cache is cleared (bounds memory on endless streams).
+        compiled: use the compiled loops of ``_native.c`` where they are built; False runs the Python reference
+            (same tokens, the tests compare the two).
     """
 
-    def __init__(self, language: str, max_cache: int = 200_000) -> None:
+    def __init__(self, language: str, max_cache: int = 200_000, compiled: bool = True) -> None:
         import spacy
         from spacy.attrs import IS_PUNCT
         from spacy.pipeline import Sentencizer
 
+        self.native = native if compiled else None
         self.nlp = spacy.blank(language)
         # Lexical attributes (shape, like_num, ...) cost most of a new lexeme and play no part in where tokens
         # split; only is_punct is needed, for the sentencizer, and it is computed with spaCy's own function.
@@ -92,6 +103,16 @@ class ChunkTokenizer:
         self._prefix_search = tokenizer.prefix_search
         self._suffix_search = tokenizer.suffix_search
         self._infix_finditer = tokenizer.infix_finditer
+        self._rule_functions = (
+            self._token_match,
+            self._url_match,
+            self._prefix_search,
+            self._suffix_search,
+            self._infix_finditer,
+        )
+        # Most chunks are plain words that no affix regex matches; the gates skip those calls (see regex_gates).
+        self._rule_gates = tuple(map(gate, self._rule_functions))
+        self._is_punct_cache: dict[str, bool] = {}
         # Special cases spaCy matches again over the tokens after splitting: add_special_case puts those with
         # an affix in a PhraseMatcher, as their tokens without special cases. A chunk whose tokens contain
         # one of these patterns is left to spaCy (keys with whitespace: conservatively, their split parts).
@@ -107,7 +128,9 @@ class ChunkTokenizer:
         self._matcher_patterns: dict[str, list[tuple[str, ...]]] = {}
         for key in matched:
             pattern = tuple(token for part in key.split() for token in self._split_affixes(part, {}))
-            if pattern:
+            # A special case whose tokens are the pattern's own ("'" -> "'") changes no token text when spaCy
+            # applies it, and a longer overlapping match wins over it in spaCy as here: only the others count.
+            if pattern and list(pattern) != self._specials[key]:
                 self._matcher_patterns.setdefault(pattern[0], []).append(pattern)
         self.max_cache = max_cache
         self._cache: dict[str, Chunk] = {}
@@ -115,9 +138,9 @@ class ChunkTokenizer:
 
     def lookup(self, chunks: list[str]) -> list[Chunk]:
         """The entry of every chunk (no whitespace inside), tokenizing the unseen ones in one spaCy call."""
-        entries = list(map(self._cache.get, chunks))
-        if None in entries:
-            missing = list(dict.fromkeys(c for c, entry in zip(chunks, entries, strict=True) if entry is None))
+        find = cached_entries_py if self.native is None else self.native.cached_entries
+        entries, missing = find(chunks, self._cache)
+        if missing:
             if self._cache and len(self._cache) + len(missing) > self.max_cache:
                 self._cache.clear()
                 self._token_ids.clear()
@@ -137,7 +160,14 @@ class ChunkTokenizer:
         return tokens
 
     def _split_affixes(self, chunk: str, specials: dict[str, list[str]]) -> list[str]:
-        """``Tokenizer._split_affixes`` then ``_attach_tokens`` on one chunk (``specials={}``: without them)."""
+        """``Tokenizer._split_affixes`` then ``_attach_tokens`` on one chunk (``specials={}``: without them);
+        the compiled ``split_affixes`` where it is built, which calls the same regex functions."""
+        if self.native is None:
+            return self.split_affixes_py(chunk, specials)
+        return self.native.split_affixes(chunk, specials, self._rule_functions, self._rule_gates)
+
+    def split_affixes_py(self, chunk: str, specials: dict[str, list[str]]) -> list[str]:
+        """The Python reference of ``_split_affixes``."""
         token_match = self._token_match
         # spaCy's find_prefix / find_suffix: the match's length, 0 without a match (or without rules).
         prefix_search = self._prefix_search or _no_match
@@ -208,6 +238,15 @@ class ChunkTokenizer:
         return tokens
 
     def _tokenize(self, chunks: list[str]) -> list[Chunk]:
+        results = self.entries_py(chunks) if self.native is None else self._entries_native(chunks)
+        rest = [i for i, entry in enumerate(results) if entry is None]
+        if rest:
+            for i, entry in zip(rest, self._spacy_tokenize([chunks[i] for i in rest]), strict=True):
+                results[i] = entry
+        return results  # type: ignore[return-value]
+
+    def entries_py(self, chunks: list[str]) -> list[Chunk | None]:
+        """Each chunk's entry, None where only spaCy can tell (the reference of the compiled path)."""
         results: list[Chunk | None] = []
         for chunk in chunks:
             tokens = self.split(chunk)
@@ -217,11 +256,23 @@ class ChunkTokenizer:
                 results.append(self._one_token_chunk(tokens[0]))
             else:
                 results.append(self._chunk(tokens))
-        rest = [i for i, entry in enumerate(results) if entry is None]
-        if rest:
-            for i, entry in zip(rest, self._spacy_tokenize([chunks[i] for i in rest]), strict=True):
-                results[i] = entry
-        return results  # type: ignore[return-value]
+        return results
+
+    def _entries_native(self, chunks: list[str]) -> list[Chunk | None]:
+        return self.native.tokenize_chunks(
+            chunks,
+            self._specials,
+            self._matcher_patterns,
+            self._token_ids,
+            self.punct_chars,
+            PUNCTUATION_SET,
+            _PUNCTUATION_BITMAP,
+            Chunk,
+            self._is_punct,
+            self._is_punct_cache,
+            self._rule_functions,
+            self._rule_gates,
+        )
 
     def _spacy_tokenize(self, chunks: list[str]) -> list[Chunk]:
         from spacy.attrs import IDX, LENGTH
@@ -314,6 +365,13 @@ class ChunkTokenizer:
             b, seen = next(entries).sentence_step[seen]
             breaks += b
         return breaks + 1
+
+
+def cached_entries_py(chunks: list[str], cache: dict[str, Chunk]) -> tuple[list[Chunk | None], list[str]]:
+    """Each chunk's cached entry (None if absent) and the absent chunks, each once, in order of appearance."""
+    entries = list(map(cache.get, chunks))
+    missing = list(dict.fromkeys(c for c, entry in zip(chunks, entries, strict=True) if entry is None))
+    return entries, missing
 
 
 def _no_match(string: str) -> None:

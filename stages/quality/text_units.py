@@ -30,7 +30,8 @@ from datatrove.utils.word_tokenizers import SpaCyTokenizer, WordTokenizer, load_
 
 from schemas.quality import normalize_language
 
-from .spacy_chunks import ChunkTokenizer
+from .native import native
+from .spacy_chunks import Chunk, ChunkTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,21 @@ class DatatroveUnits(TextUnits):
             return super().analyze_lines(lines)
 
 
+def concat_chunks_py(entries: list[Chunk]) -> tuple[list[str], list[int], list[int], int, int, int]:
+    """One document's tokens, token ids and lengths from its chunks' entries, and its Gopher word counts."""
+    if not entries:
+        return [], [], [], 0, 0, 0
+    tokens, ids, lengths, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
+    return (
+        list(chain.from_iterable(tokens)),
+        list(chain.from_iterable(ids)),
+        list(chain.from_iterable(lengths)),
+        sum(n_content),
+        sum(content_chars),
+        sum(n_alpha),
+    )
+
+
 class CachedSpacyUnits(DatatroveUnits):
     """datatrove's spaCy tokenizer, computed per whitespace chunk and cached (see ``spacy_chunks``).
 
@@ -170,17 +186,9 @@ class CachedSpacyUnits(DatatroveUnits):
             entries = self.chunks.lookup(text.split())
         except Exception:
             return WordStats.of(super().words(text))
-        if not entries:
-            return WordStats([], 0, 0, 0, [], [])
-        tokens, ids, lengths, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
-        return WordStats(
-            list(chain.from_iterable(tokens)),
-            n_content=sum(n_content),
-            content_chars=sum(content_chars),
-            n_alpha=sum(n_alpha),
-            word_ids=list(chain.from_iterable(ids)),
-            word_lengths=list(chain.from_iterable(lengths)),
-        )
+        join = concat_chunks_py if native is None else native.concat_chunks
+        words, ids, lengths, n_content, content_chars, n_alpha = join(entries)
+        return WordStats(words, n_content, content_chars, n_alpha, ids, lengths)
 
     def analyze_lines(self, lines: list[str]) -> LineAnalysis:
         try:

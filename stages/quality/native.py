@@ -1,0 +1,29 @@
+"""The quality rules' hot loops compiled from ``_native.c``, or None where the extension did not build.
+
+Each compiled function mirrors a Python function that stays the reference and the fallback:
+
+- ``repetition``: ``ngrams.NGrams.top_chars`` / ``duplicated_chars`` (Gopher's n-gram measures).
+- ``split_affixes``: ``spacy_chunks.ChunkTokenizer.split_affixes_py`` (spaCy's affix loop, same regexes).
+- ``concat_chunks``: ``text_units.concat_chunks_py`` (cached chunk entries -> a document's words).
+
+``tests/test_quality_native.py`` checks each pair agrees on real text, and that the extension was built.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import ModuleType
+
+logger = logging.getLogger(__name__)
+
+
+def _load() -> ModuleType | None:
+    try:
+        from . import _native
+    except ImportError as error:  # built without a C compiler: the Python references run, ~3x slower
+        logger.warning("compiled quality loops unavailable (%s); using the Python implementation", error)
+        return None
+    return _native
+
+
+native: ModuleType | None = _load()

@@ -1,0 +1,236 @@
+"""Which characters a regex match can begin or end with, read off the parsed pattern.
+
+spaCy's suffix and infix regexes are alternations of hundreds of pieces that ``search``/``finditer`` try at every
+position of a chunk; for a plain word nothing matches, after a few microseconds. A *gate* says, from the
+characters alone, that a call cannot match, so the call can be skipped with the same result:
+
+- ``search``/``finditer``: every match consumes at least one character, and its first character is in
+  ``first_chars(pattern)``; a string with none of those characters has no match.
+- ``search`` whose every alternative ends with ``$``: the match ends at the end of the string (or before a final
+  newline), with a character in ``last_chars``; so the string's last character must be one.
+- ``match``: the match starts at position 0, so the string's first character must be in ``first_chars``.
+- any of them: ``required_chars`` are characters of which the string must hold at least one, read from the
+  pieces every match needs (a literal ``.`` in a URL host, the digit a lookbehind of ``km$`` asks for).
+
+The sets are over-approximations: anything this module cannot read (negated classes, categories, ``.``,
+case-insensitive parts, back-references, a pattern that can match the empty string) makes the gate ``None``
+(always call the regex). Characters outside the Basic Multilingual Plane always pass a gate.
+``tests/test_quality_native.py`` checks on real text that no gated-out call would have matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from re import _constants as c  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+
+_BMP = 0x10000
+#: Gate modes, the first byte of a gate (the bitmap of 65,536 characters follows).
+ANY_CHAR, LAST_CHAR, FIRST_CHAR = 0, 1, 2
+
+
+class _Unknown(Exception):
+    """The pattern uses something this module does not read: no gate."""
+
+
+_ZERO_WIDTH = {c.AT, c.ASSERT, c.ASSERT_NOT}
+_REPEATS = {c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT}
+
+
+def _item_edge(op: object, av: object, backwards: bool, chars: set[int]) -> bool:
+    """Adds the characters an item can start (or, backwards, end) with; returns whether it can be empty."""
+    if op is c.LITERAL:
+        chars.add(av)
+        return False
+    if op is c.IN:
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(value)
+            elif kind is c.RANGE:
+                low, high = value
+                chars.update(range(low, min(high, _BMP - 1) + 1))
+                if high >= _BMP:
+                    chars.add(_BMP)  # marks "some character above the BMP", which gates let through anyway
+            else:  # NEGATE, CATEGORY (\d, \w, ...)
+                raise _Unknown(kind)
+        return False
+    if op is c.BRANCH:
+        empty = False
+        for branch in av[1]:
+            empty |= _sequence_edge(branch, backwards, chars)
+        return empty
+    if op is c.SUBPATTERN:
+        _group, add_flags, _del_flags, pattern = av
+        if add_flags & re.IGNORECASE:
+            raise _Unknown("case-insensitive group")
+        return _sequence_edge(pattern, backwards, chars)
+    if op is c.ATOMIC_GROUP:
+        return _sequence_edge(av, backwards, chars)
+    if op in _REPEATS:
+        low, _high, pattern = av
+        return _sequence_edge(pattern, backwards, chars) or low == 0
+    if op in _ZERO_WIDTH:
+        return True
+    raise _Unknown(op)  # ANY, NOT_LITERAL, GROUPREF, ...
+
+
+def _sequence_edge(items: Iterable[tuple[object, object]], backwards: bool, chars: set[int]) -> bool:
+    items = list(items)
+    # all() stops at the first item that cannot be empty: the characters after it cannot begin a match.
+    return all(_item_edge(op, av, backwards, chars) for op, av in (reversed(items) if backwards else items))
+
+
+def bmp_bitmap(chars: Iterable[int]) -> bytes:
+    """One bit per code point of the Basic Multilingual Plane (8,192 bytes); code points above it are ignored."""
+    bits = bytearray(_BMP // 8)
+    for char in chars:
+        if char < _BMP:
+            bits[char >> 3] |= 1 << (char & 7)
+    return bytes(bits)
+
+
+def _bitmap(mode: int, chars: set[int]) -> bytes:
+    return bytes([mode]) + bmp_bitmap(chars)
+
+
+def _parsed(pattern: re.Pattern[str]) -> list[tuple[object, object]]:
+    if pattern.flags & re.IGNORECASE:
+        raise _Unknown("case-insensitive pattern")
+    return list(_parser.parse(pattern.pattern, pattern.flags))
+
+
+def first_chars(pattern: re.Pattern[str]) -> set[int] | None:
+    """Code points any match can begin with (None: unknown, or the pattern can match the empty string)."""
+    chars: set[int] = set()
+    try:
+        if _sequence_edge(_parsed(pattern), False, chars):
+            return None
+    except _Unknown:
+        return None
+    return chars
+
+
+def _end_anchored(items: list[tuple[object, object]]) -> list[list[tuple[object, object]]] | None:
+    """The alternatives of a pattern, each without its final ``$``; None unless every one ends with ``$``."""
+    if len(items) == 1 and items[0][0] is c.BRANCH:
+        branches = []
+        for branch in items[0][1][1]:
+            anchored = _end_anchored(list(branch))
+            if anchored is None:
+                return None
+            branches += anchored
+        return branches
+    if items and items[-1] == (c.AT, c.AT_END):
+        return [items[:-1]]
+    return None
+
+
+def last_chars_at_end(pattern: re.Pattern[str]) -> set[int] | None:
+    """Code points a match can end with, when every alternative ends with ``$`` (else None)."""
+    try:
+        branches = _end_anchored(_parsed(pattern))
+        if branches is None:
+            return None
+        chars: set[int] = set()
+        for branch in branches:
+            if _sequence_edge(branch, True, chars):
+                return None  # an alternative that matches the empty string at the end
+    except _Unknown:
+        return None
+    return chars
+
+
+def _cost(chars: set[int]) -> tuple[int, int]:
+    # Plain words are what the gates are for: a set with fewer letters and digits lets fewer of them through.
+    return sum(1 for char in chars if char < _BMP and chr(char).isalnum()), len(chars)
+
+
+def _required(items: Iterable[tuple[object, object]]) -> set[int] | None:
+    best: set[int] | None = None
+    for op, av in items:
+        chars = _item_required(op, av)
+        if chars is not None and (best is None or _cost(chars) < _cost(best)):
+            best = chars
+    return best
+
+
+def _item_required(op: object, av: object) -> set[int] | None:
+    """Characters the string must contain one of for this item to match (None: nothing known)."""
+    if op in (c.LITERAL, c.IN):
+        chars: set[int] = set()
+        try:
+            _item_edge(op, av, False, chars)
+        except _Unknown:
+            return None
+        return chars
+    if op is c.BRANCH:
+        union: set[int] = set()
+        for branch in av[1]:
+            chars = _required(branch)
+            if chars is None:
+                return None
+            union |= chars
+        return union
+    if op is c.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _required(av[3])
+    if op is c.ATOMIC_GROUP:
+        return _required(av)
+    if op in _REPEATS:
+        return _required(av[2]) if av[0] >= 1 else None
+    if op is c.ASSERT:  # a lookaround's characters are in the string too (after or before the match)
+        return _required(av[1])
+    return None
+
+
+def required_chars(pattern: re.Pattern[str]) -> set[int] | None:
+    """Code points of which a string must contain at least one for the pattern to match in it (None: unknown)."""
+    try:
+        return _required(_parsed(pattern))
+    except _Unknown:
+        return None
+
+
+def gate(function: Callable[..., object] | None) -> bytes | None:
+    """The gate of a bound ``re.Pattern`` method (``search``, ``finditer``, ``match``), or None: one or more
+    checks of 8,193 bytes each (a mode byte, then the bitmap), every one of which a string must pass."""
+    pattern = getattr(function, "__self__", None)
+    name = getattr(function, "__name__", None)
+    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+        return None
+    if name not in ("search", "finditer", "match"):
+        return None
+    checks = []
+    last = last_chars_at_end(pattern) if name == "search" else None
+    if last is not None:
+        checks.append(_bitmap(LAST_CHAR, last))
+    first = first_chars(pattern)
+    if first is not None:
+        checks.append(_bitmap(FIRST_CHAR if name == "match" else ANY_CHAR, first))
+    required = required_chars(pattern)
+    if required is not None:
+        checks.append(_bitmap(ANY_CHAR, required))
+    return b"".join(checks) or None
+
+
+def may_match(gate_bytes: bytes | None, string: str) -> bool:
+    """The gate's verdict in Python (the compiled splitter applies the same rule): False means no match."""
+    if gate_bytes is None or not string:
+        return True
+    size = 1 + _BMP // 8
+    return all(_check_passes(gate_bytes[i : i + size], string) for i in range(0, len(gate_bytes), size))
+
+
+def _check_passes(check: bytes, string: str) -> bool:
+    mode, bits = check[0], check[1:]
+
+    def passes(ch: str) -> bool:
+        code = ord(ch)
+        return code >= _BMP or bool(bits[code >> 3] & (1 << (code & 7)))
+
+    if mode == LAST_CHAR:
+        # "$" also matches before a final newline, so the match may end one character earlier.
+        return passes(string[-1]) or (string[-1] == "\n" and len(string) > 1 and passes(string[-2]))
+    if mode == FIRST_CHAR:
+        return passes(string[0])
+    return any(map(passes, string))
