@@ -122,6 +122,9 @@ class _Recorder:
         self.drops[doc.id] = (self.stage, doc.metadata.get("filter_reason"))
 
 
+SIDES = ("datatrove", "refinery", "refinery-english")
+
+
 def _steps(side: str, model_path: str, languages: list[str] | None, threshold: float, tmp: str) -> list:
     if side == "datatrove":
         from datatrove.pipeline.filters import (
@@ -145,9 +148,12 @@ def _steps(side: str, model_path: str, languages: list[str] | None, threshold: f
     from stages.language import LanguageTagger
     from stages.quality.step import QualityFilter
 
+    # "refinery-english": every document scored with English words and the global thresholds, as datatrove's
+    # filters are (quality.by_language: false), so that all documents, not only English ones, compare like for like.
+    config = QualityConfig(by_language=side != "refinery-english")
     return [
         ("language", LanguageTagger(tmp, model=model_path, languages=languages, threshold=threshold)),
-        ("quality", QualityFilter(tmp, QualityConfig())),
+        ("quality", QualityFilter(tmp, config)),
     ]
 
 
@@ -254,6 +260,7 @@ def compare(dt_res: dict, rf_res: dict, labels: list[str]) -> dict:
     n = dt_res["n_docs"]
     rows = {"all": Counter(), "en": Counter(), "other": Counter()}
     reason_pairs: Counter = Counter()
+    all_pairs: Counter = Counter()  # every language
     for i in range(n):
         doc_id = str(i)
         group = "en" if labels[i] == "en" else "other"
@@ -271,11 +278,12 @@ def compare(dt_res: dict, rf_res: dict, labels: list[str]) -> dict:
             if dt_drop is None and rf_drop is None:
                 row["both_kept"] += 1
                 row["same_text"] += dt_res["kept"][doc_id] == rf_res["kept"][doc_id]
-        if group == "en" and dt_drop and rf_drop and not _same_reason(dt_drop, rf_drop):
-            reason_pairs[(dt_drop, rf_drop)] += 1
-        if group == "en" and (dt_drop is None) != (rf_drop is None):
-            reason_pairs[(dt_drop, rf_drop)] += 1
-    return {"rows": rows, "mismatches": reason_pairs.most_common(10)}
+        differ = (dt_drop is None) != (rf_drop is None) or (dt_drop and rf_drop and not _same_reason(dt_drop, rf_drop))
+        if differ:
+            all_pairs[(dt_drop, rf_drop)] += 1
+            if group == "en":
+                reason_pairs[(dt_drop, rf_drop)] += 1
+    return {"rows": rows, "mismatches": reason_pairs.most_common(10), "mismatches_all": all_pairs.most_common(10)}
 
 
 # --------------------------------------------------------------------------------------------- report
@@ -387,6 +395,33 @@ def render(args, dt_res: dict, rf_res: dict, cmp: dict, model_path: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_like_for_like(dt_res: dict, rf_res: dict, cmp: dict) -> str:
+    """The comparison on every document with the same rules: refinery with ``quality.by_language: false``."""
+    dt_s, rf_s = sum(dt_res["seconds"].values()), sum(rf_res["seconds"].values())
+    n, ratio, row = dt_res["n_docs"], dt_s / rf_s, cmp["rows"]["all"]
+    agreement = row["same_decision"] / row["docs"]
+    lines = [
+        "",
+        "### Like for like on every document",
+        "",
+        "refinery with `quality.by_language: false`, which scores every document with English words and the global "
+        "thresholds, as datatrove's filters do by default (the same language stage):",
+        "",
+        "| side | CPU seconds | docs/s per core | ratio | same keep/drop | kept dt / rf | same stage+reason "
+        "(both rejected) | same output text (both kept) | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| refinery, `by_language: false` | {rf_s:.1f} | {n / rf_s:.1f} | {ratio:.1f}x | {agreement:.2%} "
+        f"| {row['dt_kept']} / {row['rf_kept']} | {row['same_reason']} / {row['both_rejected']} "
+        f"| {row['same_text']} / {row['both_kept']} | {rf_res['max_rss_mib']:.0f} |",
+        "",
+        f"Target (issue 4, point 1) on all {n} documents: {ratio:.1f}x with {agreement:.2%} identical decisions, "
+        f"{_met(ratio >= TARGET_RATIO and agreement >= 0.995 and row['same_reason'] == row['both_rejected'])}.",
+    ]
+    lines += ["", "Mismatches (datatrove drop, refinery drop), most common first: "]
+    lines[-1] += ", ".join(f"{a} vs {b}: {c}" for (a, b), c in cmp["mismatches_all"]) or "none."
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: $REFINERY_SHARED_DATA)")
@@ -395,7 +430,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.65)
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents (quick runs)")
     parser.add_argument("--write-results", action="store_true", help="update bench/RESULTS.md")
-    parser.add_argument("--side", choices=["datatrove", "refinery"], help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = (args.data or shared_data_dir()).resolve()
@@ -409,7 +444,7 @@ def main() -> None:
 
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for side in ("datatrove", "refinery"):
+        for side in SIDES:
             out = Path(tmp) / f"{side}.json"
             cmd = [sys.executable, __file__, "--side", side, "--out", str(out), "--data", str(data)]
             cmd += ["--model", model_path, "--threshold", str(args.threshold)]
@@ -420,7 +455,9 @@ def main() -> None:
             results[side] = json.loads(out.read_text(encoding="utf-8"))
     labels = _language_labels(select(build_corpus(data), args.limit), model_path)
     cmp = compare(results["datatrove"], results["refinery"], labels)
+    cmp_english = compare(results["datatrove"], results["refinery-english"], labels)
     section = render(args, results["datatrove"], results["refinery"], cmp, args.model)
+    section += render_like_for_like(results["datatrove"], results["refinery-english"], cmp_english)
     print(section)
     if args.write_results:
         write_section(RESULTS_PATH, SECTION_TITLE, section)

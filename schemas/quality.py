@@ -437,6 +437,12 @@ class QualityConfig(_Strict):
         description="With a classifier, reject documents scoring below this (`classifier_below_threshold`); "
         "null only records the score.",
     )
+    by_language: bool = Field(
+        True,
+        description="Score each document with its language's words, stop words and thresholds (jieba for zh, "
+        "spaCy's tokenizer of the language, the overrides below). false: every document with English words and the "
+        "global thresholds, as datatrove's filters do by default.",
+    )
     builtin_language_overrides: bool = Field(
         True, description="Start from the shipped zh/ja/ko overrides; given languages merge on top of them."
     )

@@ -22,7 +22,7 @@ from stages.quality.ngrams import NGrams, repetition_chars
 from stages.quality.spacy_chunks import ChunkTokenizer, cached_entries_py
 from stages.quality.text_units import concat_chunks_py, text_units_for
 
-pytestmark = pytest.mark.skipif(native is None, reason="checked by test_the_extension_is_built")
+needs_native = pytest.mark.skipif(native is None, reason="the extension is missing: test_the_extension_is_built fails")
 
 
 def test_the_extension_is_built() -> None:
@@ -41,6 +41,7 @@ def chunks(texts: list[str]) -> list[str]:
     return list(dict.fromkeys(chunk for text in texts for chunk in text.split()))
 
 
+@needs_native
 def test_repetition_measures_equal_the_reference_on_real_text(texts: list[str]) -> None:
     units = text_units_for("en")
     checked = repeated = 0
@@ -76,6 +77,7 @@ def test_repetition_equals_datatroves_functions(words: list[str]) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "fr", "ru", "xx"])
+@needs_native
 def test_compiled_chunk_entries_equal_the_python_reference(chunks: list[str], lang: str) -> None:
     compiled, reference = ChunkTokenizer(lang), ChunkTokenizer(lang, compiled=False)
     assert compiled.native is native and reference.native is None
@@ -89,6 +91,7 @@ def test_compiled_chunk_entries_equal_the_python_reference(chunks: list[str], la
         assert compiled._split_affixes(chunk, {}) == reference.split_affixes_py(chunk, {})
 
 
+@needs_native
 def test_the_whole_lookup_is_the_same_compiled_or_not(texts: list[str]) -> None:
     compiled, reference = ChunkTokenizer("en"), ChunkTokenizer("en", compiled=False)
     for text in texts[:800]:

@@ -250,6 +250,23 @@ def test_signal_values_on_crafted_text() -> None:
     assert verdict.text == CRAFTED.replace("\n\n", "\n")
 
 
+def test_by_language_off_scores_every_language_as_datatrove(shared_data: Path) -> None:
+    """`quality.by_language: false`: datatrove's verdict on non-English documents too (English words, defaults)."""
+    from bench.quality_bench import build_corpus
+
+    others = [text for src, text in build_corpus(shared_data) if src.startswith(("lingua", "alpaca zh"))]
+    sample = others[:: max(1, len(others) // 150)]
+    flat, by_language = QualityConfig(by_language=False), QualityConfig()
+    same = differs = 0
+    for text in sample:
+        reason, edited = _datatrove_verdict(text)
+        verdict = score_document(text, "zh", flat)  # the document's language no longer matters
+        same += (reason, edited) == (verdict.failed_rule, verdict.text)
+        differs += score_document(text, "zh", by_language).failed_rule != reason
+    assert len(sample) >= 150 and same == len(sample)
+    assert differs >= 20  # with its language's words and thresholds, Chinese scoring is another thing
+
+
 def test_chinese_text_mostly_passes_like_english(shared_data: Path) -> None:
     zh_rate, zh_reasons = _pass_rate(_sentence_docs(shared_data, "zh"), "zh")
     en_rate, en_reasons = _pass_rate(_sentence_docs(shared_data, "en"), "en")

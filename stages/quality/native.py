@@ -7,17 +7,21 @@ Each compiled function mirrors a Python function that stays the reference and th
 - ``concat_chunks``: ``text_units.concat_chunks_py`` (cached chunk entries -> a document's words).
 
 ``tests/test_quality_native.py`` checks each pair agrees on real text, and that the extension was built.
+``REFINERY_NATIVE=0`` in the environment runs the Python references instead.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from types import ModuleType
 
 logger = logging.getLogger(__name__)
 
 
 def _load() -> ModuleType | None:
+    if os.environ.get("REFINERY_NATIVE") == "0":  # run the Python references (debugging, comparisons)
+        return None
     try:
         from . import _native
     except ImportError as error:  # built without a C compiler: the Python references run, ~3x slower

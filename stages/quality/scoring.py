@@ -34,8 +34,10 @@ def score_document(text: str, language: str | None, config: QualityConfig) -> Qu
     """Score ``text`` with the thresholds for ``language`` (None: datatrove's default, English).
 
     Groups run as in FineWeb's pipeline: Gopher repetition, Gopher quality, C4, FineWeb; the first
-    rejection stops the run.
+    rejection stops the run. With ``config.by_language`` off, ``language`` is ignored (English, as datatrove).
     """
+    if not config.by_language:
+        language = None
     cfg = config.for_language(language)
     if not cfg.enabled:
         return QualityVerdict({}, None, text)
