@@ -165,3 +165,19 @@ def test_chinese_words_memoised_per_line_are_jiebas_words(shared_data: Path) -> 
     texts = ["\n".join(lines[i : i + 12]) for i in range(0, 120, 12)] + ["  前面有空格。\r\n后面\t也有 ", "\n\n"]
     for text in texts + texts:  # the second round comes from the memo
         assert units.words(text) == [t.strip() for t in jieba.lcut(text) if t.strip()]
+
+
+def test_whitespace_fallback_languages_use_the_chunk_cache(shared_data: Path) -> None:
+    """ka (Georgian) gets datatrove's WhitespaceTokenizer, whose words are a full spaCy "xx" call per text; here the
+    same words come from the chunk cache (its sentence splitting is left as it is)."""
+    from datatrove.utils.word_tokenizers import WhitespaceTokenizer
+
+    from stages.quality.text_units import WhitespaceUnits
+
+    units, reference = text_units_for("ka"), load_word_tokenizer("ka")
+    assert isinstance(units, WhitespaceUnits) and type(reference) is WhitespaceTokenizer
+    sentences = (shared_data / SENTENCES / "ka.txt").read_text(encoding="utf-8").splitlines()[:300]
+    texts = ["\n".join(sentences[i : i + 10]) for i in range(0, 300, 10)] + TRICKY_LINES
+    for text in texts:
+        assert units.words(text) == reference.word_tokenize(text)
+        assert units.word_stats(text).words == reference.word_tokenize(text)

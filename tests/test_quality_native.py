@@ -104,6 +104,18 @@ def test_the_whole_lookup_is_the_same_compiled_or_not(texts: list[str]) -> None:
     assert native.cached_entries(chunks, cache) == cached_entries_py(chunks, cache)
 
 
+@needs_native
+def test_sentence_counts_per_line_equal_the_reference(texts: list[str]) -> None:
+    compiled, reference = ChunkTokenizer("en"), ChunkTokenizer("en", compiled=False)
+    multi = 0
+    for text in texts[:1500]:
+        lines = text.split("\n")
+        counts, words = compiled.analyze_lines(lines)
+        assert (counts, words) == reference.analyze_lines(lines)
+        multi += max(counts) > 1
+    assert multi > 300  # lines with several sentences, not only one each
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "xx"])
 def test_regex_gates_never_skip_a_match(chunks: list[str], lang: str) -> None:
     tokenizer = ChunkTokenizer(lang)

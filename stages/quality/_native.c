@@ -756,7 +756,70 @@ fail:
     return NULL;
 }
 
+/* spacy_chunks.ChunkTokenizer.analyze_lines: sentences per line from the entries of "\n".join(lines).split(),
+ * whose chunks are each line's str.split() in turn; lines in `general` (index -> count) are counted already. */
+static PyObject *line_sentence_counts(PyObject *self, PyObject *args) {
+    PyObject *lines, *entries, *general;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &lines, &PyList_Type, &entries, &PyDict_Type, &general))
+        return NULL;
+    Py_ssize_t n_lines = PyList_GET_SIZE(lines), n_entries = PyList_GET_SIZE(entries), at = 0;
+    PyObject *counts = PyList_New(n_lines);
+    if (!counts) return NULL;
+    for (Py_ssize_t i = 0; i < n_lines; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "lines must be str");
+            goto fail;
+        }
+        int kind = PyUnicode_KIND(line), in_chunk = 0;
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t n_chunks = 0;
+        for (Py_ssize_t k = 0, n = PyUnicode_GET_LENGTH(line); k < n; k++) {
+            int space = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, k));
+            n_chunks += !space && !in_chunk;
+            in_chunk = !space;
+        }
+        if (at + n_chunks > n_entries) {
+            PyErr_SetString(PyExc_ValueError, "fewer entries than the lines' chunks");
+            goto fail;
+        }
+        PyObject *key = PyLong_FromSsize_t(i);
+        if (!key) goto fail;
+        PyObject *known = PyDict_GetItemWithError(general, key); /* borrowed */
+        Py_DECREF(key);
+        if (known) {
+            PyList_SET_ITEM(counts, i, Py_NewRef(known));
+            at += n_chunks;
+            continue;
+        }
+        if (PyErr_Occurred()) goto fail;
+        long long breaks = 0;
+        int seen = 0;
+        for (Py_ssize_t k = 0; k < n_chunks; k++, at++) {
+            PyObject *entry = PyList_GET_ITEM(entries, at);
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 7) {
+                PyErr_SetString(PyExc_TypeError, "entries must be Chunk tuples");
+                goto fail;
+            }
+            PyObject *step = PyTuple_GET_ITEM(PyTuple_GET_ITEM(entry, 6), seen); /* (breaks, seen after) */
+            long long b = PyLong_AsLongLong(PyTuple_GET_ITEM(step, 0));
+            int after = PyObject_IsTrue(PyTuple_GET_ITEM(step, 1));
+            if ((b == -1 && PyErr_Occurred()) || after < 0) goto fail;
+            breaks += b, seen = after;
+        }
+        PyObject *count = PyLong_FromLongLong(breaks + 1); /* no tokens still makes one part */
+        if (!count) goto fail;
+        PyList_SET_ITEM(counts, i, count);
+    }
+    return counts;
+fail:
+    Py_DECREF(counts);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"line_sentence_counts", line_sentence_counts, METH_VARARGS,
+     "line_sentence_counts(lines, entries, general) -> sentences per line (see spacy_chunks.analyze_lines)"},
     {"cached_entries", cached_entries, METH_VARARGS,
      "cached_entries(chunks, cache) -> ([entry or None per chunk], [chunks not in the cache, each once])"},
     {"repetition", repetition, METH_VARARGS,

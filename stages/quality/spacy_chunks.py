@@ -339,6 +339,14 @@ class ChunkTokenizer:
         # its lookups may clear the cache; after the lookup below every chunk of every line is cached.
         general = {i: self._sentence_count_general(line) for i, line in enumerate(lines) if not _is_plain(line)}
         entries = self.lookup("\n".join(lines).split())
+        if self.native is not None:
+            counts = self.native.line_sentence_counts(lines, entries, general)
+        else:
+            counts = self.line_sentence_counts_py(lines, general)
+        return counts, list(chain.from_iterable([entry.tokens for entry in entries]))
+
+    def line_sentence_counts_py(self, lines: list[str], general: dict[int, int]) -> list[int]:
+        """Sentences per line, every chunk of the plain lines being in the cache (the compiled one's reference)."""
         cache = self._cache
         counts = []
         for i, line in enumerate(lines):
@@ -350,7 +358,7 @@ class ChunkTokenizer:
                 b, seen = cache[chunk].sentence_step[seen]
                 breaks += b
             counts.append(breaks + 1)  # no tokens still makes one part in datatrove's split_into_sentences
-        return counts, list(chain.from_iterable([entry.tokens for entry in entries]))
+        return counts
 
     def _sentence_count_general(self, line: str) -> int:
         parts = _PARTS.findall(line)

@@ -26,7 +26,7 @@ from itertools import chain
 from types import ModuleType
 
 from datatrove.utils.text import PUNCTUATION_SET
-from datatrove.utils.word_tokenizers import SpaCyTokenizer, WordTokenizer, load_word_tokenizer
+from datatrove.utils.word_tokenizers import SpaCyTokenizer, WhitespaceTokenizer, WordTokenizer, load_word_tokenizer
 
 from schemas.quality import normalize_language
 
@@ -197,6 +197,17 @@ class CachedSpacyUnits(DatatroveUnits):
             return super().analyze_lines(lines)
 
 
+class WhitespaceUnits(DatatroveUnits):
+    """datatrove's fallback ``WhitespaceTokenizer`` (ka, yi, dv, ...): its words are spaCy "xx" tokens, which it
+    computes with a full spaCy call per text; here they come from the chunk cache. Sentences stay its own."""
+
+    def words(self, text: str) -> list[str]:
+        return _spacy_units("xx").words(text)
+
+    def word_stats(self, text: str) -> WordStats:
+        return _spacy_units("xx").word_stats(text)
+
+
 class _CJKSentences(TextUnits):
     def sentence_ends(self, text: str) -> list[int]:
         return [m.end() for m in _CJK_SENTENCE_END.finditer(text)]
@@ -282,6 +293,8 @@ def text_units_for(language: str | None) -> TextUnits:
             tokenizer = load_word_tokenizer(key)
             if isinstance(tokenizer, SpaCyTokenizer) and tokenizer.config is None:
                 units = _spacy_units(tokenizer.language)
+            elif type(tokenizer) is WhitespaceTokenizer:
+                units = WhitespaceUnits(tokenizer)
             else:
                 units = DatatroveUnits(tokenizer)
             units.words("probe")  # some tokenizers only find their missing packages on first use
