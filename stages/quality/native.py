@@ -12,6 +12,7 @@ Each compiled function mirrors a Python function that stays the reference and th
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from types import ModuleType
@@ -23,11 +24,14 @@ def _load() -> ModuleType | None:
     if os.environ.get("REFINERY_NATIVE") == "0":  # run the Python references (debugging, comparisons)
         return None
     try:
-        from . import _native
-    except ImportError as error:  # built without a C compiler: the Python references run, ~3x slower
-        logger.warning("compiled quality loops unavailable (%s); using the Python implementation", error)
+        return importlib.import_module(f"{__package__}._native")
+    except ImportError as error:  # built without a C compiler: the Python references run
+        logger.warning(
+            "compiled quality loops unavailable (%s: was the package installed without a C compiler?); "
+            "using the Python implementation, about 2x slower",
+            error,
+        )
         return None
-    return _native
 
 
 native: ModuleType | None = _load()
