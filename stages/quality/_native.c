@@ -374,6 +374,24 @@ static int read_rules(PyObject *functions, PyObject *gates, Rule rules[5]) {
     return 0;
 }
 
+/* If *string[keep_start:keep_end] (the string without one affix) is a special case: append the affix
+ * *string[affix_start:affix_end] to `affixes`, replace *string by the rest and return 1; 0 if not; -1 on error. */
+static int strip_into_special(PyObject **string, Py_ssize_t keep_start, Py_ssize_t keep_end, Py_ssize_t affix_start,
+                              Py_ssize_t affix_end, PyObject *affixes, PyObject *specials) {
+    PyObject *rest = PyUnicode_Substring(*string, keep_start, keep_end);
+    if (!rest) return -1;
+    int special = in_specials(specials, rest);
+    if (special <= 0) {
+        Py_DECREF(rest);
+        return special;
+    }
+    PyObject *affix = PyUnicode_Substring(*string, affix_start, affix_end);
+    int ok = affix && PyList_Append(affixes, affix) == 0;
+    Py_XDECREF(affix);
+    Py_SETREF(*string, rest);
+    return ok ? 1 : -1;
+}
+
 /* spaCy's tokens of one chunk (no whitespace): Tokenizer._split_affixes then _attach_tokens. */
 static PyObject *split_chunk(PyObject *chunk, PyObject *specials, const Rule *rules) {
     Rule token_match = rules[0], url_match = rules[1], prefix_search = rules[2], suffix_search = rules[3],
@@ -394,18 +412,9 @@ static PyObject *split_chunk(PyObject *chunk, PyObject *specials, const Rule *ru
         Py_ssize_t pre_len = match_length(prefix_search, string);
         if (pre_len < 0) goto done;
         if (pre_len != 0 && pre_len < length) {
-            PyObject *minus_pre = PyUnicode_Substring(string, pre_len, length);
-            if (!minus_pre) goto done;
-            int special = in_specials(specials, minus_pre);
-            if (special != 0) {
-                PyObject *prefix = special > 0 ? PyUnicode_Substring(string, 0, pre_len) : NULL;
-                int ok = prefix && PyList_Append(prefixes, prefix) == 0;
-                Py_XDECREF(prefix);
-                Py_SETREF(string, minus_pre);
-                if (!ok) goto done;
-                break;
-            }
-            Py_DECREF(minus_pre);
+            int special = strip_into_special(&string, pre_len, length, 0, pre_len, prefixes, specials);
+            if (special < 0) goto done;
+            if (special) break;
         }
         PyObject *rest = PyUnicode_Substring(string, pre_len, length);
         if (!rest) goto done;
@@ -413,18 +422,9 @@ static PyObject *split_chunk(PyObject *chunk, PyObject *specials, const Rule *ru
         Py_DECREF(rest);
         if (suf_len < 0) goto done;
         if (suf_len != 0 && suf_len < length) {
-            PyObject *minus_suf = PyUnicode_Substring(string, 0, length - suf_len);
-            if (!minus_suf) goto done;
-            int special = in_specials(specials, minus_suf);
-            if (special != 0) {
-                PyObject *suffix = special > 0 ? PyUnicode_Substring(string, length - suf_len, length) : NULL;
-                int ok = suffix && PyList_Append(suffixes, suffix) == 0;
-                Py_XDECREF(suffix);
-                Py_SETREF(string, minus_suf);
-                if (!ok) goto done;
-                break;
-            }
-            Py_DECREF(minus_suf);
+            int special = strip_into_special(&string, 0, length - suf_len, length - suf_len, length, suffixes, specials);
+            if (special < 0) goto done;
+            if (special) break;
         }
         /* spaCy: both affixes if they fit, else the prefix alone, else the suffix alone */
         int take_prefix = pre_len != 0, take_suffix = suf_len != 0 && (!pre_len || pre_len + suf_len <= length);
