@@ -136,6 +136,36 @@ def test_regex_gates_never_skip_a_match(chunks: list[str], lang: str) -> None:
     assert skipped > 40_000  # the gates do skip most calls on real text
 
 
+@pytest.mark.parametrize("lang", ["en", "fr", "xx"])
+def test_suffix_tail_search_finds_what_the_full_search_finds(chunks: list[str], lang: str) -> None:
+    tokenizer = ChunkTokenizer(lang)
+    suffix_search = tokenizer._suffix_search
+    width, bitmap = regex_gates.tail(suffix_search)
+    crafted = ["(" * 300 + "word" + ")" * 300, "x" * 40 + "." * 30, "a." * 40 + "..", "9" * 30 + "km"]
+    crafted += ["long" * 20 + "\n", "x" * 20 + "'s"]
+    shortened = 0
+    for chunk in chunks[:40_000] + crafted:
+        start = len(chunk) - width
+        if start <= 0 or chunk.endswith("\n"):
+            continue
+        before = ord(chunk[start - 1])
+        if before >= 0x10000 or bitmap[before >> 3] & (1 << (before & 7)):
+            continue
+        shortened += 1
+        full, tail = suffix_search(chunk), suffix_search(chunk, start)
+        assert (full and full.span()) == (tail and tail.span()), chunk
+    assert shortened > 10_000
+
+
+@needs_native
+def test_a_chunk_of_thousands_of_brackets_splits_as_in_the_reference() -> None:
+    # spaCy's loop strips one affix per round and searches the rest again; the tail keeps each search short.
+    chunk = "(" * 2000 + "word" + ")" * 2000
+    compiled, reference = ChunkTokenizer("en"), ChunkTokenizer("en", compiled=False)
+    assert compiled._split_affixes(chunk, compiled._specials) == reference.split_affixes_py(chunk, {})
+    assert len(compiled._split_affixes(chunk, compiled._specials)) == 4001
+
+
 def test_gates_read_off_the_pattern() -> None:
     suffix = re.compile(r"(?<=[0-9])(?:km|mi|ft|kg|lb|oz|mph)$|'s$|\.\.+$|[)\]]$")
     assert regex_gates.last_chars_at_end(suffix) == set(map(ord, "mitgbzhs.)]"))
@@ -157,3 +187,7 @@ def test_gates_read_off_the_pattern() -> None:
     assert regex_gates.last_chars_at_end(re.compile(r"a$|b")) is None  # one alternative is not anchored
     assert regex_gates.gate(re.compile(r"\.").match) is not None
     assert regex_gates.gate(len) is None
+    # The tail: widest bounded alternative 3 ("mph"), "\.\.+$" unbounded over ".".
+    width, bitmap = regex_gates.tail(suffix.search)
+    assert width == 3 and [i for i in range(128) if bitmap[i >> 3] & (1 << (i & 7))] == [ord(".")]
+    assert regex_gates.tail(re.compile(r"a|b$").search) is None  # not every alternative ends with $

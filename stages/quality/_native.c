@@ -259,15 +259,33 @@ static int gate_passes(PyObject *gate, PyObject *string) {
     return 1;
 }
 
-/* A spaCy tokenizer function with its gate. */
+/* A spaCy tokenizer function with its gate and, for the suffix search, its tail (regex_gates.tail): the
+ * widest bounded alternative (-1: no tail) and the characters its unbounded alternatives can consume. */
 typedef struct {
     PyObject *fn, *gate;
+    Py_ssize_t tail_width;
+    const unsigned char *tail_chars;
 } Rule;
+
+/* The position from which search(string, pos) finds what search(string) finds (regex_gates.tail), else 0. */
+static Py_ssize_t tail_start(Rule search, PyObject *string) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(string), q = n - search.tail_width;
+    if (search.tail_width < 0 || q <= 0) return 0;
+    int kind = PyUnicode_KIND(string);
+    const void *data = PyUnicode_DATA(string);
+    Py_UCS4 before = PyUnicode_READ(kind, data, q - 1);
+    if (PyUnicode_READ(kind, data, n - 1) == '\n' || before >= 0x10000 ||
+        (search.tail_chars[before >> 3] & (1 << (before & 7))))
+        return 0;
+    return q;
+}
 
 /* Length of a regex match (match.end() - match.start()), 0 for None or no function; -1 on error. */
 static Py_ssize_t match_length(Rule search, PyObject *string) {
     if (search.fn == Py_None || !gate_passes(search.gate, string)) return 0;
-    PyObject *match = PyObject_CallOneArg(search.fn, string);
+    Py_ssize_t start_at = tail_start(search, string);
+    PyObject *match = start_at ? PyObject_CallFunction(search.fn, "On", string, start_at)
+                               : PyObject_CallOneArg(search.fn, string);
     if (!match) return -1;
     if (match == Py_None) {
         Py_DECREF(match);
@@ -356,20 +374,30 @@ static int attach_middle(PyObject *tokens, PyObject *string, PyObject *specials,
     return status;
 }
 
-static int read_rules(PyObject *functions, PyObject *gates, Rule rules[5]) {
-    if (!PyTuple_Check(functions) || !PyTuple_Check(gates) || PyTuple_GET_SIZE(functions) != 5 ||
-        PyTuple_GET_SIZE(gates) != 5) {
-        PyErr_SetString(PyExc_ValueError, "functions and gates: (token_match, url_match, prefix_search, "
+static int read_rules(PyObject *functions, PyObject *gates, PyObject *tails, Rule rules[5]) {
+    if (!PyTuple_Check(functions) || !PyTuple_Check(gates) || !PyTuple_Check(tails) ||
+        PyTuple_GET_SIZE(functions) != 5 || PyTuple_GET_SIZE(gates) != 5 || PyTuple_GET_SIZE(tails) != 5) {
+        PyErr_SetString(PyExc_ValueError, "functions, gates and tails: (token_match, url_match, prefix_search, "
                                           "suffix_search, infix_finditer)");
         return -1;
     }
     for (int k = 0; k < 5; k++) {
         rules[k].fn = PyTuple_GET_ITEM(functions, k), rules[k].gate = PyTuple_GET_ITEM(gates, k);
-        PyObject *g = rules[k].gate;
+        PyObject *g = rules[k].gate, *t = PyTuple_GET_ITEM(tails, k);
         if (g != Py_None && (!PyBytes_Check(g) || !PyBytes_GET_SIZE(g) || PyBytes_GET_SIZE(g) % GATE_CHECK)) {
             PyErr_SetString(PyExc_ValueError, "a gate is None or checks of 8,193 bytes");
             return -1;
         }
+        rules[k].tail_width = -1, rules[k].tail_chars = NULL;
+        if (t == Py_None) continue;
+        PyObject *bitmap;
+        if (!PyTuple_Check(t) || !PyArg_ParseTuple(t, "nS", &rules[k].tail_width, &bitmap) ||
+            PyBytes_GET_SIZE(bitmap) != 8192 || rules[k].tail_width < 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "a tail is None or (width >= 0, 8,192-byte bitmap)");
+            return -1;
+        }
+        rules[k].tail_chars = (const unsigned char *)PyBytes_AS_STRING(bitmap);
     }
     return 0;
 }
@@ -450,10 +478,10 @@ done:
 }
 
 static PyObject *split_affixes(PyObject *self, PyObject *args) {
-    PyObject *chunk, *specials, *functions, *gates;
+    PyObject *chunk, *specials, *functions, *gates, *tails;
     Rule rules[5];
-    if (!PyArg_ParseTuple(args, "UO!OO", &chunk, &PyDict_Type, &specials, &functions, &gates) ||
-        read_rules(functions, gates, rules) < 0)
+    if (!PyArg_ParseTuple(args, "UO!OOO", &chunk, &PyDict_Type, &specials, &functions, &gates, &tails) ||
+        read_rules(functions, gates, tails, rules) < 0)
         return NULL;
     return split_chunk(chunk, specials, rules);
 }
@@ -639,13 +667,13 @@ done:
 
 /* [entry, or None where only spaCy can tell (a special case its matcher re-checks)] for each chunk. */
 static PyObject *tokenize_chunks(PyObject *self, PyObject *args) {
-    PyObject *chunks, *functions, *gates, *punctuation_bitmap;
+    PyObject *chunks, *functions, *gates, *tails, *punctuation_bitmap;
     ChunkContext ctx;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OOSO!OO!OO", &PyList_Type, &chunks, &PyDict_Type, &ctx.specials,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OOSO!OO!OOO", &PyList_Type, &chunks, &PyDict_Type, &ctx.specials,
                           &PyDict_Type, &ctx.matcher_patterns, &PyDict_Type, &ctx.token_ids, &ctx.punct_chars,
                           &ctx.punctuation_set, &punctuation_bitmap, &PyType_Type, &ctx.chunk_type, &ctx.is_punct,
-                          &PyDict_Type, &ctx.is_punct_cache, &functions, &gates) ||
-        read_rules(functions, gates, ctx.rules) < 0)
+                          &PyDict_Type, &ctx.is_punct_cache, &functions, &gates, &tails) ||
+        read_rules(functions, gates, tails, ctx.rules) < 0)
         return NULL;
     if (PyBytes_GET_SIZE(punctuation_bitmap) != 8192) {
         PyErr_SetString(PyExc_ValueError, "punctuation_bitmap: 8,192 bytes");
@@ -825,11 +853,12 @@ static PyMethodDef methods[] = {
     {"repetition", repetition, METH_VARARGS,
      "repetition(words, ids, top_ns, dup_ns) -> (top n-gram chars per n, duplicated n-gram chars per n)"},
     {"split_affixes", split_affixes, METH_VARARGS,
-     "split_affixes(chunk, specials, functions, gates); functions: (token_match, url_match, prefix_search, "
-     "suffix_search, infix_finditer), each None or a callable; gates: the same order, from regex_gates.gate"},
+     "split_affixes(chunk, specials, functions, gates, tails); functions: (token_match, url_match, prefix_search, "
+     "suffix_search, infix_finditer), each None or a callable; gates and tails: the same order, from "
+     "regex_gates.gate and regex_gates.tail"},
     {"tokenize_chunks", tokenize_chunks, METH_VARARGS,
      "tokenize_chunks(chunks, specials, matcher_patterns, token_ids, punct_chars, punctuation_set, "
-     "punctuation_bitmap, chunk_type, is_punct, is_punct_cache, functions, gates) -> [Chunk or None]"},
+     "punctuation_bitmap, chunk_type, is_punct, is_punct_cache, functions, gates, tails) -> [Chunk or None]"},
     {"concat_chunks", concat_chunks, METH_VARARGS,
      "concat_chunks(entries) -> (tokens, ids, lengths, n_content, content_chars, n_alpha)"},
     {NULL, NULL, 0, NULL},

@@ -191,6 +191,61 @@ def required_chars(pattern: re.Pattern[str]) -> set[int] | None:
         return None
 
 
+def _consumable(items: Iterable[tuple[object, object]], chars: set[int]) -> None:
+    """Adds every character the items can consume (lookarounds consume none); _Unknown where unreadable."""
+    for op, av in items:
+        if op in (c.LITERAL, c.IN):
+            _item_edge(op, av, False, chars)
+        elif op is c.BRANCH:
+            for branch in av[1]:
+                _consumable(branch, chars)
+        elif op is c.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                raise _Unknown("case-insensitive group")
+            _consumable(av[3], chars)
+        elif op is c.ATOMIC_GROUP:
+            _consumable(av, chars)
+        elif op in _REPEATS:
+            _consumable(av[2], chars)
+        elif op not in _ZERO_WIDTH:
+            raise _Unknown(op)
+
+
+def tail(function: Callable[..., object] | None) -> tuple[int, bytes] | None:
+    """For a ``search`` whose every alternative ends with ``$``: (W, the characters its unbounded alternatives can
+    consume). A bounded alternative consumes at most W characters, so its match starts at len(s) - W or later;
+    an unbounded one starting earlier consumes all of s[start:], s[len(s) - W - 1] included. When that character
+    is not one it can consume (and s does not end with a newline, before which ``$`` also matches), no match
+    starts before len(s) - W, and ``search(s, len(s) - W)`` (lookbehinds still see the characters before) gives
+    the same match in time independent of len(s): spaCy's suffix loop otherwise rescans the whole chunk for every
+    suffix it strips. None where this does not hold or cannot be read."""
+    pattern = getattr(function, "__self__", None)
+    if getattr(function, "__name__", None) != "search" or not isinstance(pattern, re.Pattern):
+        return None
+    if not isinstance(pattern.pattern, str) or last_chars_at_end(pattern) is None:
+        return None
+    try:
+        parsed = _parsed(pattern)
+    except _Unknown:
+        return None
+    branches = parsed[0][1][1] if len(parsed) == 1 and parsed[0][0] is c.BRANCH else [parsed]
+    width, unbounded = 0, set()
+    try:
+        for branch in branches:
+            if not isinstance(branch, _parser.SubPattern):
+                return None
+            low, high = branch.getwidth()
+            if high >= c.MAXREPEAT:
+                _consumable(branch, unbounded)
+            else:
+                width = max(width, high)
+    except _Unknown:
+        return None
+    if any(char >= _BMP for char in unbounded):
+        return None  # the bitmap cannot say "not consumable" for those
+    return width, bmp_bitmap(unbounded)
+
+
 def gate(function: Callable[..., object] | None) -> bytes | None:
     """The gate of a bound ``re.Pattern`` method (``search``, ``finditer``, ``match``), or None: one or more
     checks of 8,193 bytes each (a mode byte, then the bitmap), every one of which a string must pass."""

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from datatrove.utils.text import PUNCTUATION_SET
 
 from .native import native
-from .regex_gates import bmp_bitmap, gate
+from .regex_gates import bmp_bitmap, gate, tail
 
 _PUNCTUATION_BITMAP = bmp_bitmap(map(ord, PUNCTUATION_SET))  # every member is one character
 # A whitespace run or a chunk; Python's re ``\s`` and str.split() both use str.isspace(), as spaCy does.
@@ -112,6 +112,7 @@ class ChunkTokenizer:
         )
         # Most chunks are plain words that no affix regex matches; the gates skip those calls (see regex_gates).
         self._rule_gates = tuple(map(gate, self._rule_functions))
+        self._rule_tails = tuple(map(tail, self._rule_functions))  # the suffix search's, see regex_gates.tail
         self._is_punct_cache: dict[str, bool] = {}
         # Special cases spaCy matches again over the tokens after splitting: add_special_case puts those with
         # an affix in a PhraseMatcher, as their tokens without special cases. A chunk whose tokens contain
@@ -164,7 +165,7 @@ class ChunkTokenizer:
         the compiled ``split_affixes`` where it is built, which calls the same regex functions."""
         if self.native is None:
             return self.split_affixes_py(chunk, specials)
-        return self.native.split_affixes(chunk, specials, self._rule_functions, self._rule_gates)
+        return self.native.split_affixes(chunk, specials, self._rule_functions, self._rule_gates, self._rule_tails)
 
     def split_affixes_py(self, chunk: str, specials: dict[str, list[str]]) -> list[str]:
         """The Python reference of ``_split_affixes``."""
@@ -272,6 +273,7 @@ class ChunkTokenizer:
             self._is_punct_cache,
             self._rule_functions,
             self._rule_gates,
+            self._rule_tails,
         )
 
     def _spacy_tokenize(self, chunks: list[str]) -> list[Chunk]:
