@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from re import _constants as c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 
@@ -97,7 +98,23 @@ def _bitmap(mode: int, chars: set[int]) -> bytes:
 def _parsed(pattern: re.Pattern[str]) -> list[tuple[object, object]]:
     if pattern.flags & re.IGNORECASE:
         raise _Unknown("case-insensitive pattern")
-    return list(_parser.parse(pattern.pattern, pattern.flags))
+    return list(_parse(pattern.pattern, pattern.flags))
+
+
+@lru_cache(maxsize=256)
+def _parse(source: str, flags: int) -> tuple[tuple[object, object], ...]:
+    # spaCy's affix regexes are large and every language's tokenizer asks for several readings of the same few.
+    return tuple(_parser.parse(source, flags))
+
+
+def _method(function: Callable[..., object] | None, names: tuple[str, ...]) -> tuple[re.Pattern[str], str] | None:
+    """(pattern, method name) of a bound ``re.Pattern`` method among ``names``, else None. Patterns are equal and
+    hash alike when their source and flags are, so the readings below are shared by equal patterns."""
+    pattern = getattr(function, "__self__", None)
+    name = getattr(function, "__name__", None)
+    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str) or name not in names:
+        return None
+    return pattern, name
 
 
 def first_chars(pattern: re.Pattern[str]) -> set[int] | None:
@@ -143,15 +160,24 @@ def last_chars_at_end(pattern: re.Pattern[str]) -> set[int] | None:
 
 def _cost(chars: set[int]) -> tuple[int, int]:
     # Plain words are what the gates are for: a set with fewer letters and digits lets fewer of them through.
-    return sum(1 for char in chars if char < _BMP and chr(char).isalnum()), len(chars)
+    return len(_alnum_bmp().intersection(chars)), len(chars)
+
+
+@lru_cache(maxsize=1)
+def _alnum_bmp() -> frozenset[int]:
+    return frozenset(code for code in range(_BMP) if chr(code).isalnum())
 
 
 def _required(items: Iterable[tuple[object, object]]) -> set[int] | None:
     best: set[int] | None = None
+    best_cost = (0, 0)
     for op, av in items:
         chars = _item_required(op, av)
-        if chars is not None and (best is None or _cost(chars) < _cost(best)):
-            best = chars
+        if chars is None:
+            continue
+        cost = _cost(chars)  # a pass over the set: once per candidate, not once per comparison
+        if best is None or cost < best_cost:
+            best, best_cost = chars, cost
     return best
 
 
@@ -219,10 +245,13 @@ def tail(function: Callable[..., object] | None) -> tuple[int, bytes] | None:
     starts before len(s) - W, and ``search(s, len(s) - W)`` (lookbehinds still see the characters before) gives
     the same match in time independent of len(s): spaCy's suffix loop otherwise rescans the whole chunk for every
     suffix it strips. None where this does not hold or cannot be read."""
-    pattern = getattr(function, "__self__", None)
-    if getattr(function, "__name__", None) != "search" or not isinstance(pattern, re.Pattern):
-        return None
-    if not isinstance(pattern.pattern, str) or last_chars_at_end(pattern) is None:
+    method = _method(function, ("search",))
+    return None if method is None else _tail(method[0])
+
+
+@lru_cache(maxsize=256)
+def _tail(pattern: re.Pattern[str]) -> tuple[int, bytes] | None:
+    if last_chars_at_end(pattern) is None:
         return None
     try:
         parsed = _parsed(pattern)
@@ -249,12 +278,12 @@ def tail(function: Callable[..., object] | None) -> tuple[int, bytes] | None:
 def gate(function: Callable[..., object] | None) -> bytes | None:
     """The gate of a bound ``re.Pattern`` method (``search``, ``finditer``, ``match``), or None: one or more
     checks of 8,193 bytes each (a mode byte, then the bitmap), every one of which a string must pass."""
-    pattern = getattr(function, "__self__", None)
-    name = getattr(function, "__name__", None)
-    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
-        return None
-    if name not in ("search", "finditer", "match"):
-        return None
+    method = _method(function, ("search", "finditer", "match"))
+    return None if method is None else _gate(*method)
+
+
+@lru_cache(maxsize=256)
+def _gate(pattern: re.Pattern[str], name: str) -> bytes | None:
     checks = []
     last = last_chars_at_end(pattern) if name == "search" else None
     if last is not None:
