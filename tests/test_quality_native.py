@@ -48,7 +48,7 @@ def test_repetition_measures_equal_the_reference_on_real_text(texts: list[str]) 
     for text in texts[:1500]:
         stats = units.word_stats(text)
         top, dup = native.repetition(stats.words, stats.word_ids, TOP_N_GRAM_SIZES, DUP_N_GRAM_SIZES)
-        reference = NGrams(stats.words, stats.word_ids, stats.word_lengths)
+        reference = NGrams(stats.words, stats.word_ids)
         assert top == [reference.top_chars(n) for n in TOP_N_GRAM_SIZES]
         assert dup == [reference.duplicated_chars(n) for n in DUP_N_GRAM_SIZES]
         checked += 1

@@ -489,6 +489,9 @@ static PyObject *split_affixes(PyObject *self, PyObject *args) {
 /* ------------------------------------------------------------------------------------------------------ */
 /* chunk -> cache entry                                                                                    */
 
+/* The fields of spacy_chunks.Chunk: tokens, token_ids, n_content, content_chars, n_alpha, sentence_step. */
+enum { CHUNK_TOKENS, CHUNK_IDS, CHUNK_COUNTS, CHUNK_STEP = CHUNK_COUNTS + 3, CHUNK_FIELDS };
+
 /* 1 if tokens[i:] starts with one of the patterns spaCy's matcher re-checks that begin with tokens[i]. */
 static int hits_matcher(PyObject *tokens, PyObject *matcher_patterns) {
     Py_ssize_t n = PyList_GET_SIZE(tokens);
@@ -583,11 +586,11 @@ static PyObject *sentence_step(const long long breaks[2], const int seen[2]) {
 /* spacy_chunks.ChunkTokenizer._chunk: the cache entry of a chunk's tokens. */
 static PyObject *chunk_entry(PyObject *tokens, ChunkContext *ctx) {
     Py_ssize_t n = PyList_GET_SIZE(tokens);
-    PyObject *token_tuple = PyList_AsTuple(tokens), *ids = PyTuple_New(n), *lengths = PyTuple_New(n);
+    PyObject *token_tuple = PyList_AsTuple(tokens), *ids = PyTuple_New(n);
     PyObject *result = NULL;
     long long n_content = 0, content_chars = 0, n_alpha = 0, breaks[2] = {0, 0};
     int seen[2] = {0, 1}; /* the sentencizer's state, run from "no period seen" and from "period seen" */
-    if (!token_tuple || !ids || !lengths) goto done;
+    if (!token_tuple || !ids) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *token = PyList_GET_ITEM(tokens, i);
         Py_ssize_t length = PyUnicode_GET_LENGTH(token);
@@ -603,9 +606,6 @@ static PyObject *chunk_entry(PyObject *tokens, ChunkContext *ctx) {
             }
         }
         PyTuple_SET_ITEM(ids, i, id);
-        PyObject *len_obj = PyLong_FromSsize_t(length);
-        if (!len_obj) goto done;
-        PyTuple_SET_ITEM(lengths, i, len_obj);
 
         int kind = PyUnicode_KIND(token), alnum = length > 0, alpha = 0;
         const void *data = PyUnicode_DATA(token);
@@ -641,27 +641,26 @@ static PyObject *chunk_entry(PyObject *tokens, ChunkContext *ctx) {
     PyObject *step = sentence_step(breaks, seen);
     if (!step) goto done;
     /* Chunk(...): a NamedTuple is a tuple subtype without fields of its own, filled as tuple.__new__ does */
-    result = ((PyTypeObject *)ctx->chunk_type)->tp_alloc((PyTypeObject *)ctx->chunk_type, 7);
+    result = ((PyTypeObject *)ctx->chunk_type)->tp_alloc((PyTypeObject *)ctx->chunk_type, CHUNK_FIELDS);
     if (!result) {
         Py_DECREF(step);
         goto done;
     }
     PyObject *counts[3] = {PyLong_FromLongLong(n_content), PyLong_FromLongLong(content_chars),
                            PyLong_FromLongLong(n_alpha)};
-    PyTuple_SET_ITEM(result, 0, Py_NewRef(token_tuple));
-    PyTuple_SET_ITEM(result, 1, Py_NewRef(ids));
-    PyTuple_SET_ITEM(result, 2, Py_NewRef(lengths));
-    for (int k = 0; k < 3; k++) PyTuple_SET_ITEM(result, 3 + k, counts[k]);
-    PyTuple_SET_ITEM(result, 6, step);
+    PyTuple_SET_ITEM(result, CHUNK_TOKENS, Py_NewRef(token_tuple));
+    PyTuple_SET_ITEM(result, CHUNK_IDS, Py_NewRef(ids));
+    for (int k = 0; k < 3; k++) PyTuple_SET_ITEM(result, CHUNK_COUNTS + k, counts[k]);
+    PyTuple_SET_ITEM(result, CHUNK_STEP, step);
     if (!counts[0] || !counts[1] || !counts[2]) Py_CLEAR(result);
     if (result) {
         /* Tuples of str, int and such tuples cannot be in a reference cycle: keep the garbage collector from
          * scanning the cache's entries (CPython untracks them too, but only once a collection has seen them). */
-        PyObject *atomic[] = {token_tuple, ids, lengths, result};
+        PyObject *atomic[] = {token_tuple, ids, result};
         for (size_t k = 0; k < sizeof(atomic) / sizeof(atomic[0]); k++) PyObject_GC_UnTrack(atomic[k]);
     }
 done:
-    Py_XDECREF(token_tuple), Py_XDECREF(ids), Py_XDECREF(lengths);
+    Py_XDECREF(token_tuple), Py_XDECREF(ids);
     return result;
 }
 
@@ -728,32 +727,31 @@ static int extend_from(PyObject *list, PyObject *tuple) {
     return 0;
 }
 
-/* Chunk entries (tokens, token_ids, token_lengths, n_content, content_chars, n_alpha, ...) ->
- * (tokens, ids, lengths, n_content, content_chars, n_alpha) of all of them in order. */
+/* Chunk entries -> (tokens, ids, n_content, content_chars, n_alpha) of all of them in order. */
 static PyObject *concat_chunks(PyObject *self, PyObject *args) {
     PyObject *entries;
     if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &entries)) return NULL;
-    PyObject *tokens = PyList_New(0), *ids = PyList_New(0), *lengths = PyList_New(0);
+    PyObject *tokens = PyList_New(0), *ids = PyList_New(0);
     long long sums[3] = {0, 0, 0};
-    if (!tokens || !ids || !lengths) goto fail;
+    if (!tokens || !ids) goto fail;
     for (Py_ssize_t i = 0, n = PyList_GET_SIZE(entries); i < n; i++) {
         PyObject *entry = PyList_GET_ITEM(entries, i);
-        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 6) {
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != CHUNK_FIELDS) {
             PyErr_SetString(PyExc_TypeError, "entries must be Chunk tuples");
             goto fail;
         }
-        if (extend_from(tokens, PyTuple_GET_ITEM(entry, 0)) < 0 || extend_from(ids, PyTuple_GET_ITEM(entry, 1)) < 0 ||
-            extend_from(lengths, PyTuple_GET_ITEM(entry, 2)) < 0)
+        if (extend_from(tokens, PyTuple_GET_ITEM(entry, CHUNK_TOKENS)) < 0 ||
+            extend_from(ids, PyTuple_GET_ITEM(entry, CHUNK_IDS)) < 0)
             goto fail;
         for (int k = 0; k < 3; k++) {
-            long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 3 + k));
+            long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(entry, CHUNK_COUNTS + k));
             if (v == -1 && PyErr_Occurred()) goto fail;
             sums[k] += v;
         }
     }
-    return Py_BuildValue("NNNLLL", tokens, ids, lengths, sums[0], sums[1], sums[2]);
+    return Py_BuildValue("NNLLL", tokens, ids, sums[0], sums[1], sums[2]);
 fail:
-    Py_XDECREF(tokens), Py_XDECREF(ids), Py_XDECREF(lengths);
+    Py_XDECREF(tokens), Py_XDECREF(ids);
     return NULL;
 }
 
@@ -825,11 +823,11 @@ static PyObject *line_sentence_counts(PyObject *self, PyObject *args) {
         int seen = 0;
         for (Py_ssize_t k = 0; k < n_chunks; k++, at++) {
             PyObject *entry = PyList_GET_ITEM(entries, at);
-            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 7) {
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != CHUNK_FIELDS) {
                 PyErr_SetString(PyExc_TypeError, "entries must be Chunk tuples");
                 goto fail;
             }
-            PyObject *step = PyTuple_GET_ITEM(PyTuple_GET_ITEM(entry, 6), seen); /* (breaks, seen after) */
+            PyObject *step = PyTuple_GET_ITEM(PyTuple_GET_ITEM(entry, CHUNK_STEP), seen); /* (breaks, seen after) */
             long long b = PyLong_AsLongLong(PyTuple_GET_ITEM(step, 0));
             int after = PyObject_IsTrue(PyTuple_GET_ITEM(step, 1));
             if ((b == -1 && PyErr_Occurred()) || after < 0) goto fail;
@@ -860,7 +858,7 @@ static PyMethodDef methods[] = {
      "tokenize_chunks(chunks, specials, matcher_patterns, token_ids, punct_chars, punctuation_set, "
      "punctuation_bitmap, chunk_type, is_punct, is_punct_cache, functions, gates, tails) -> [Chunk or None]"},
     {"concat_chunks", concat_chunks, METH_VARARGS,
-     "concat_chunks(entries) -> (tokens, ids, lengths, n_content, content_chars, n_alpha)"},
+     "concat_chunks(entries) -> (tokens, ids, n_content, content_chars, n_alpha)"},
     {NULL, NULL, 0, NULL},
 };
 

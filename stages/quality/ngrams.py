@@ -29,8 +29,8 @@ _MAX_PACKED = 2**63
 class NGrams:
     """The repetition measures of one document's words."""
 
-    def __init__(self, words: list[str], ids: list[int] | None = None, lengths: list[int] | None = None) -> None:
-        """``ids``: any ints equal exactly for equal words (e.g. from a token cache); ``lengths``: len of each."""
+    def __init__(self, words: list[str], ids: list[int] | None = None) -> None:
+        """``ids``: any ints equal exactly for equal words (e.g. from a token cache)."""
         self.words = words
         self.n_words = n = len(words)
         if ids is None:
@@ -41,8 +41,7 @@ class NGrams:
         self.ids = np.asarray([dense.setdefault(i, len(dense)) for i in ids], dtype=np.int64)
         self.vocab_size = len(dense)
         self.offsets = np.zeros(n + 1, dtype=np.int64)
-        lengths = lengths if lengths is not None else list(map(len, words))
-        np.cumsum(np.asarray(lengths, dtype=np.int64), out=self.offsets[1:])
+        np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=n), out=self.offsets[1:])
         self._prefix: tuple[np.ndarray, np.ndarray] | None = None
 
     def top_chars(self, n: int) -> int:

@@ -40,7 +40,6 @@ class Chunk(NamedTuple):
     tokens: tuple[str, ...]
     #: Ids of the tokens, unique per token string for as long as the cache lives (n-gram counting).
     token_ids: tuple[int, ...]
-    token_lengths: tuple[int, ...]
     #: Tokens with a character outside datatrove's PUNCTUATION_SET (Gopher's non-symbol words).
     n_content: int
     content_chars: int
@@ -301,7 +300,6 @@ class ChunkTokenizer:
         return Chunk(
             tokens=tuple(tokens),
             token_ids=tuple([token_ids.setdefault(t, len(token_ids)) for t in tokens]),
-            token_lengths=tuple(map(len, tokens)),
             n_content=len(content),
             content_chars=sum(map(len, content)),
             n_alpha=sum([t.isalpha() or any(map(str.isalpha, t)) for t in tokens]),
@@ -323,7 +321,6 @@ class ChunkTokenizer:
         return Chunk(
             tokens=(token,),
             token_ids=(token_ids.setdefault(token, len(token_ids)),),
-            token_lengths=(length,),
             n_content=int(content),
             content_chars=length if content else 0,
             n_alpha=n_alpha,

@@ -79,9 +79,8 @@ class WordStats:
     content_chars: int
     #: Words with an alphabetic character.
     n_alpha: int
-    #: Per word: an id equal for equal words, and the length; None when not at hand (see NGrams).
+    #: Per word: an id equal for equal words; None when not at hand (see NGrams).
     word_ids: list[int] | None = None
-    word_lengths: list[int] | None = None
 
     @classmethod
     def of(cls, words: list[str]) -> WordStats:
@@ -149,15 +148,14 @@ class DatatroveUnits(TextUnits):
             return super().analyze_lines(lines)
 
 
-def concat_chunks_py(entries: list[Chunk]) -> tuple[list[str], list[int], list[int], int, int, int]:
-    """One document's tokens, token ids and lengths from its chunks' entries, and its Gopher word counts."""
+def concat_chunks_py(entries: list[Chunk]) -> tuple[list[str], list[int], int, int, int]:
+    """One document's tokens and token ids from its chunks' entries, and its Gopher word counts."""
     if not entries:
-        return [], [], [], 0, 0, 0
-    tokens, ids, lengths, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
+        return [], [], 0, 0, 0
+    tokens, ids, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
     return (
         list(chain.from_iterable(tokens)),
         list(chain.from_iterable(ids)),
-        list(chain.from_iterable(lengths)),
         sum(n_content),
         sum(content_chars),
         sum(n_alpha),
@@ -187,8 +185,8 @@ class CachedSpacyUnits(DatatroveUnits):
         except Exception:
             return WordStats.of(super().words(text))
         join = concat_chunks_py if native is None else native.concat_chunks
-        words, ids, lengths, n_content, content_chars, n_alpha = join(entries)
-        return WordStats(words, n_content, content_chars, n_alpha, ids, lengths)
+        words, ids, n_content, content_chars, n_alpha = join(entries)
+        return WordStats(words, n_content, content_chars, n_alpha, ids)
 
     def analyze_lines(self, lines: list[str]) -> LineAnalysis:
         try:
