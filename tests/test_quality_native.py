@@ -19,8 +19,8 @@ from schemas.quality import DUP_N_GRAM_SIZES, TOP_N_GRAM_SIZES
 from stages.quality import regex_gates
 from stages.quality.native import native
 from stages.quality.ngrams import NGrams, repetition_chars
-from stages.quality.spacy_chunks import ChunkTokenizer, cached_entries_py
-from stages.quality.text_units import concat_chunks_py, text_units_for
+from stages.quality.spacy_chunks import ChunkTokenizer, cached_entries_py, concat_chunks_py
+from stages.quality.text_units import text_units_for
 
 needs_native = pytest.mark.skipif(native is None, reason="the extension is missing: test_the_extension_is_built fails")
 

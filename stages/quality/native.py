@@ -4,7 +4,7 @@ Each compiled function mirrors a Python function that stays the reference and th
 
 - ``repetition``: ``ngrams.NGrams.top_chars`` / ``duplicated_chars`` (Gopher's n-gram measures).
 - ``split_affixes``: ``spacy_chunks.ChunkTokenizer.split_affixes_py`` (spaCy's affix loop, same regexes).
-- ``concat_chunks``: ``text_units.concat_chunks_py`` (cached chunk entries -> a document's words).
+- ``concat_chunks``: ``spacy_chunks.concat_chunks_py`` (cached chunk entries -> a document's words).
 
 ``tests/test_quality_native.py`` checks each pair agrees on real text, and that the extension was built.
 ``REFINERY_NATIVE=0`` in the environment runs the Python references instead.

@@ -149,6 +149,10 @@ class ChunkTokenizer:
             entries = list(map(self._cache.get, chunks))
         return entries
 
+    def concat(self, entries: list[Chunk]) -> tuple[list[str], list[int], int, int, int]:
+        """A document's tokens, token ids and Gopher word counts from its chunks' entries."""
+        return (concat_chunks_py if self.native is None else self.native.concat_chunks)(entries)
+
     def split(self, chunk: str) -> list[str] | None:
         """spaCy's tokens of ``chunk`` (non-empty, no whitespace), or None where only spaCy can tell."""
         tokens = self._split_affixes(chunk, self._specials)
@@ -379,6 +383,20 @@ def cached_entries_py(chunks: list[str], cache: dict[str, Chunk]) -> tuple[list[
     entries = list(map(cache.get, chunks))
     missing = list(dict.fromkeys(c for c, entry in zip(chunks, entries, strict=True) if entry is None))
     return entries, missing
+
+
+def concat_chunks_py(entries: list[Chunk]) -> tuple[list[str], list[int], int, int, int]:
+    """One document's tokens and token ids from its chunks' entries, and its Gopher word counts."""
+    if not entries:
+        return [], [], 0, 0, 0
+    tokens, ids, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
+    return (
+        list(chain.from_iterable(tokens)),
+        list(chain.from_iterable(ids)),
+        sum(n_content),
+        sum(content_chars),
+        sum(n_alpha),
+    )
 
 
 def _no_match(string: str) -> None:

@@ -22,7 +22,6 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import chain
 from types import ModuleType
 
 from datatrove.utils.text import PUNCTUATION_SET
@@ -30,8 +29,7 @@ from datatrove.utils.word_tokenizers import SpaCyTokenizer, WhitespaceTokenizer,
 
 from schemas.quality import normalize_language
 
-from .native import native
-from .spacy_chunks import Chunk, ChunkTokenizer
+from .spacy_chunks import ChunkTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -148,20 +146,6 @@ class DatatroveUnits(TextUnits):
             return super().analyze_lines(lines)
 
 
-def concat_chunks_py(entries: list[Chunk]) -> tuple[list[str], list[int], int, int, int]:
-    """One document's tokens and token ids from its chunks' entries, and its Gopher word counts."""
-    if not entries:
-        return [], [], 0, 0, 0
-    tokens, ids, n_content, content_chars, n_alpha, _ = zip(*entries, strict=True)
-    return (
-        list(chain.from_iterable(tokens)),
-        list(chain.from_iterable(ids)),
-        sum(n_content),
-        sum(content_chars),
-        sum(n_alpha),
-    )
-
-
 class CachedSpacyUnits(DatatroveUnits):
     """datatrove's spaCy tokenizer, computed per whitespace chunk and cached (see ``spacy_chunks``).
 
@@ -184,8 +168,7 @@ class CachedSpacyUnits(DatatroveUnits):
             entries = self.chunks.lookup(text.split())
         except Exception:
             return WordStats.of(super().words(text))
-        join = concat_chunks_py if native is None else native.concat_chunks
-        words, ids, n_content, content_chars, n_alpha = join(entries)
+        words, ids, n_content, content_chars, n_alpha = self.chunks.concat(entries)
         return WordStats(words, n_content, content_chars, n_alpha, ids)
 
     def analyze_lines(self, lines: list[str]) -> LineAnalysis:
